@@ -1,0 +1,102 @@
+#include "gen/generator.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "version.h"
+#include "xml/network_xml.h"
+#include "xml/validation.h"
+
+namespace vxnet::gen {
+
+namespace {
+
+std::string ReadTemplate(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name;
+  std::ifstream in(path);
+  if (!in)
+    throw Error("template", path, "cannot be read",
+                "reinstall vxnet or point VXNET_TEMPLATE_DIR at libvirt-templates/");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void Substitute(std::string& text, std::string_view key, const std::string& value) {
+  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+    text.replace(pos, key.size(), value);
+}
+
+}  // namespace
+
+std::string GenerateNetwork(const NetworkSpec& spec) {
+  std::vector<Error> errors = ValidateSpec(spec);
+  if (!errors.empty()) throw errors.front();
+  return FormatNetworkXml(spec);
+}
+
+std::string GenerateInterface(std::string_view network, long long mtu, const std::string& template_dir) {
+  if (auto e = CheckNetworkName(network)) throw *e;
+  if (auto e = CheckMtu("guest MTU", mtu)) throw *e;
+  std::string text = ReadTemplate(template_dir, "interface.xml");
+  // Both values were validated above to hold no XML-special characters.
+  Substitute(text, "@NETWORK@", std::string(network));
+  Substitute(text, "@MTU@", std::to_string(mtu));
+  return text;
+}
+
+std::string RandomUuid() {
+  unsigned char b[16];
+  std::FILE* f = std::fopen("/dev/urandom", "rb");
+  if (!f || std::fread(b, 1, sizeof b, f) != sizeof b) {
+    if (f) std::fclose(f);
+    throw Error::Plain("cannot read /dev/urandom to generate a UUID");
+  }
+  std::fclose(f);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path, bool use_libvirt) {
+  LibvirtNetwork net;
+  try {
+    net = ParseNetworkXml(xml);
+  } catch (const Error& e) {
+    return {CheckResult::kInvalid, e.what()};
+  }
+  if (!net.managed()) return {CheckResult::kNotManaged, UnmanagedReason(net)};
+
+  // vxnet's rules first: their messages are the most specific.
+  std::vector<Error> errors = ValidateNetwork(net);
+  if (!errors.empty()) {
+    std::string line = errors.front().what();
+    if (errors.size() > 1) line += " (and " + std::to_string(errors.size() - 1) + " more problems)";
+    return {CheckResult::kInvalid, line};
+  }
+  std::string notes;
+  LayerResult schema = ValidateAgainstSchema(xml, schema_path);
+  if (schema.status == LayerResult::Status::kInvalid) return {CheckResult::kInvalid, schema.message};
+  if (schema.status == LayerResult::Status::kUnavailable) notes += "; schema check skipped: " + schema.message;
+  if (use_libvirt) {
+    LayerResult lv = ValidateWithLibvirt(xml);
+    if (lv.status == LayerResult::Status::kInvalid) return {CheckResult::kInvalid, lv.message};
+    if (lv.status == LayerResult::Status::kUnavailable) notes += "; libvirt check skipped: " + lv.message;
+  } else {
+    notes += "; libvirt check skipped (--no-libvirt)";
+  }
+  return {CheckResult::kValid, "network '" + net.name + "': valid vxnet network" + notes};
+}
+
+std::string DefaultTemplateDir() {
+  const char* env = std::getenv("VXNET_TEMPLATE_DIR");
+  return env && *env ? env : kTemplateDir;
+}
+
+}  // namespace vxnet::gen

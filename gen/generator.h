@@ -1,0 +1,36 @@
+#pragma once
+// What vxnet-gen produces, as plain functions of their inputs so that tests
+// call them without a process; main.cc only maps flags onto them.
+#include <string>
+#include <string_view>
+
+#include "xml/network_spec.h"
+
+namespace vxnet::gen {
+
+// Validates the spec with vxnet's rules and returns its network XML.
+// Throws the first Error found.
+std::string GenerateNetwork(const NetworkSpec& spec);
+
+// The domain <interface> snippet for a guest on `network` with MTU `mtu`,
+// filled from template_dir/interface.xml.
+std::string GenerateInterface(std::string_view network, long long mtu,
+                              const std::string& template_dir);
+
+// A random RFC 4122 version-4 UUID, for --uuid.
+std::string RandomUuid();
+
+// vxnet-gen check: exit status and the one line to print.
+struct CheckResult {
+  enum Status { kValid = 0, kInvalid = 1, kUsage = 2, kNotManaged = 3 };
+  Status status = kValid;
+  std::string line;
+};
+CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path,
+                         bool use_libvirt);
+
+// Directory of the installed templates, unless VXNET_TEMPLATE_DIR says
+// otherwise (tests, uninstalled builds).
+std::string DefaultTemplateDir();
+
+}  // namespace vxnet::gen

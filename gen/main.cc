@@ -1,0 +1,178 @@
+// vxnet-gen: writes and checks vxnet's libvirt network XML.
+// Flags map onto gen/generator.h; nothing else happens here.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "gen/generator.h"
+#include "version.h"
+#include "xml/xml_doc.h"
+
+namespace {
+
+using vxnet::Error;
+
+constexpr int kExitInvalid = 1;
+constexpr int kExitUsage = 2;
+
+// Writes all or nothing: a temporary file beside the target, renamed over it.
+void WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  const std::string tmp = path + ".vxnet-tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw Error("output file", path, "cannot be written", "check the directory exists and is writable");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("output file", path, "cannot be written", "check the directory is writable");
+  }
+}
+
+std::string ReadInput(const std::string& path) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) throw Error("input file", path, "cannot be read");
+    in = &file;
+  }
+  std::string text(vxnet::kMaxXmlBytes + 1, '\0');
+  in->read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in->gcount()));
+  return text;  // an oversized input is refused by the parser, by name
+}
+
+struct NetworkOptions {
+  std::vector<std::string> peers;
+  std::string name = "vxnet0", bridge = "ovs-sw0", vni = "0", dst_port = "4789";
+  std::string local_ip, mtu = "auto", datapath = "system", address, attach_bridge;
+  std::string guest_mtu_policy = "warn", uuid, output;
+};
+
+vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
+  vxnet::NetworkSpec spec;
+  spec.name = o.name;
+  spec.bridge = o.bridge;
+  spec.vni = vxnet::ParseDecimal("VNI", o.vni);
+  spec.dst_port = vxnet::ParseDecimal("UDP destination port", o.dst_port);
+  for (std::size_t i = 0; i < o.peers.size(); ++i) {
+    auto ip = vxnet::IpAddress::Parse(o.peers[i]);
+    if (!ip) throw Error("peer " + std::to_string(i + 1), o.peers[i], "is not an IPv4 or IPv6 address");
+    spec.peers.push_back(*ip);
+  }
+  if (!o.local_ip.empty()) {
+    spec.local_ip = vxnet::IpAddress::Parse(o.local_ip);
+    if (!spec.local_ip) throw Error("local tunnel IP", o.local_ip, "is not an IPv4 or IPv6 address");
+  }
+  spec.mtu = vxnet::ParseMtuSetting("MTU", o.mtu);
+  auto datapath = vxnet::ParseDatapath(o.datapath);
+  if (!datapath) throw Error("datapath", o.datapath, "must be 'system' or 'netdev'");
+  spec.datapath = *datapath;
+  if (!o.address.empty()) {
+    spec.address = vxnet::Cidr::Parse(o.address);
+    if (!spec.address)
+      throw Error("host overlay address", o.address, "is not an address in CIDR form", "write e.g. 10.100.0.1/16");
+  }
+  if (!o.attach_bridge.empty()) spec.attach_bridge = o.attach_bridge;
+  auto policy = vxnet::ParseGuestMtuPolicy(o.guest_mtu_policy);
+  if (!policy) throw Error("guest MTU policy", o.guest_mtu_policy, "must be 'warn' or 'strict'");
+  spec.guest_mtu_policy = *policy;
+  if (o.uuid == "auto") {
+    spec.uuid = vxnet::gen::RandomUuid();
+  } else if (!o.uuid.empty()) {
+    spec.uuid = o.uuid;
+  }
+  return spec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vxnet-gen writes and checks libvirt network definitions for VXLAN overlays on Open vSwitch.\n"
+      "Exit status: 0 success, 1 invalid input, 2 usage error, 3 (check) a network vxnet does not manage.",
+      "vxnet-gen"};
+  app.set_version_flag("--version", std::string("vxnet-gen ") + vxnet::kVersion);
+  app.require_subcommand(1);
+
+  NetworkOptions net;
+  CLI::App* network = app.add_subcommand("network", "Print the libvirt network XML of a vxnet overlay");
+  network->add_option("--peer", net.peers, "Underlay IP of a peer host (repeat per peer; IPv4 or IPv6)")
+      ->required();
+  network->add_option("--name", net.name, "libvirt network name")->capture_default_str();
+  network->add_option("--bridge", net.bridge, "Open vSwitch bridge (at most 15 characters)")
+      ->capture_default_str();
+  network->add_option("--vni", net.vni, "VXLAN network identifier, 0..16777215")->capture_default_str();
+  network->add_option("--dst-port", net.dst_port, "VXLAN UDP destination port")->capture_default_str();
+  network->add_option("--local-ip", net.local_ip, "Local tunnel source IP (default: chosen by routing)");
+  network->add_option("--mtu", net.mtu, "Overlay MTU: 'auto' (underlay path MTU minus VXLAN overhead) or N")
+      ->capture_default_str();
+  network->add_option("--datapath", net.datapath, "OVS datapath type: system (kernel) or netdev (userspace)")
+      ->capture_default_str();
+  network->add_option("--address", net.address, "Host overlay address for the bridge, CIDR (e.g. 10.100.0.1/16)");
+  network->add_option("--attach-bridge", net.attach_bridge, "Linux bridge to join to the overlay (e.g. docker0)");
+  network->add_option("--guest-mtu-policy", net.guest_mtu_policy,
+                      "Guests declaring no MTU on a sub-1500 overlay: warn or strict (refuse)")
+      ->capture_default_str();
+  network->add_flag("--uuid{auto}", net.uuid, "Include a <uuid>: random with --uuid, or --uuid=UUID");
+  network->add_option("-o,--output", net.output, "Write to FILE instead of stdout (atomically)");
+
+  std::string iface_network = "vxnet0", iface_mtu;
+  CLI::App* iface = app.add_subcommand(
+      "interface", "Print the domain <interface> that gives a guest the overlay MTU (virtio host_mtu)");
+  iface->add_option("--network", iface_network, "libvirt network name")->capture_default_str();
+  iface->add_option("--mtu", iface_mtu, "Guest MTU, normally the overlay MTU")->required();
+
+  std::string check_file, schema = vxnet::kLibvirtNetworkSchema;
+  bool no_libvirt = false;
+  CLI::App* check = app.add_subcommand(
+      "check", "Validate a network XML: libvirt's schema, libvirt's parser and vxnet's rules");
+  check->add_option("FILE", check_file, "Network XML file, or - for stdin")->required();
+  check->add_option("--schema", schema, "libvirt's network.rng")->capture_default_str();
+  check->add_flag("--no-libvirt", no_libvirt, "Skip the libvirt parser layer");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vxnet-gen: " << vxnet::Printable(e.what(), 300) << " (see vxnet-gen --help)\n";
+    return kExitUsage;
+  }
+
+  try {
+    if (*network) {
+      WriteOutput(net.output, vxnet::gen::GenerateNetwork(ToSpec(net)));
+    } else if (*iface) {
+      const long long mtu = static_cast<long long>(
+          std::min<std::uint64_t>(vxnet::ParseDecimal("guest MTU", iface_mtu), 1u << 30));
+      std::cout << vxnet::gen::GenerateInterface(iface_network, mtu, vxnet::gen::DefaultTemplateDir());
+    } else if (*check) {
+      auto result = vxnet::gen::CheckNetwork(ReadInput(check_file), schema, !no_libvirt);
+      (result.status == vxnet::gen::CheckResult::kValid ? std::cout : std::cerr)
+          << (result.status == vxnet::gen::CheckResult::kValid ? "" : "vxnet-gen: ") << result.line << "\n";
+      return result.status;
+    }
+  } catch (const Error& e) {
+    std::cerr << "vxnet-gen: " << e.what() << "\n";
+    return kExitInvalid;
+  }
+  return 0;
+}

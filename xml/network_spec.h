@@ -1,0 +1,67 @@
+#pragma once
+// NetworkSpec: everything vxnet needs to know about one overlay network.
+// It is stored in the libvirt network XML itself (see network_xml.h), so the
+// XML is the single source of truth; this file holds the model and the rules
+// that libvirt's schema and parser cannot express ("the third layer").
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "common/ip_address.h"
+
+namespace vxnet {
+
+enum class Datapath { kSystem, kNetdev };
+enum class GuestMtuPolicy { kWarn, kStrict };
+
+std::string_view ToString(Datapath d);
+std::string_view ToString(GuestMtuPolicy p);
+std::optional<Datapath> ParseDatapath(std::string_view text);
+std::optional<GuestMtuPolicy> ParseGuestMtuPolicy(std::string_view text);
+
+inline constexpr std::uint32_t kMaxVni = 16777215;  // 24 bits
+inline constexpr std::uint32_t kDefaultDstPort = 4789;  // IANA VXLAN
+inline constexpr int kMinMtu = 68;     // smallest IPv4 link MTU (RFC 791)
+inline constexpr int kMaxMtu = 65535;  // largest MTU OVS and Linux accept
+inline constexpr std::size_t kMaxIfNameLen = 15;  // IFNAMSIZ - 1
+inline constexpr std::size_t kMaxNetworkNameLen = 64;
+inline constexpr std::size_t kMaxPeers = 1024;
+
+struct NetworkSpec {
+  std::string name = "vxnet0";
+  std::optional<std::string> uuid;  // libvirt assigns one at net-define
+  std::string bridge = "ovs-sw0";
+  Datapath datapath = Datapath::kSystem;
+  // Held wider than their ranges so that an out-of-range value given by a
+  // user survives until validation can name it (VNI 16777216, port 70000).
+  std::uint64_t vni = 0;
+  std::uint64_t dst_port = kDefaultDstPort;
+  std::vector<IpAddress> peers;
+  std::optional<IpAddress> local_ip;
+  std::optional<int> mtu;  // nullopt: "auto", derived from the underlay
+  std::optional<Cidr> address;  // host's overlay address on the bridge
+  std::optional<std::string> attach_bridge;  // Linux bridge joined by veth
+  GuestMtuPolicy guest_mtu_policy = GuestMtuPolicy::kWarn;
+
+  bool operator==(const NetworkSpec&) const = default;
+};
+
+// The vxnet rules; returns every problem found, most fundamental first.
+std::vector<Error> ValidateSpec(const NetworkSpec& spec);
+
+// Single-value rules, shared with the command-line front ends.
+std::optional<Error> CheckNetworkName(std::string_view name);
+std::optional<Error> CheckInterfaceName(std::string_view what, std::string_view name);
+std::optional<Error> CheckMtu(std::string_view what, long long mtu);
+std::optional<Error> CheckUuid(std::string_view uuid);
+
+// Strict decimal parsing shared by the XML reader and the command line:
+// digits only, no sign, no overflow. Throws Error naming `what`.
+std::uint64_t ParseDecimal(std::string_view what, std::string_view text);
+// "auto" (nullopt) or a decimal MTU; range is CheckMtu's job.
+std::optional<int> ParseMtuSetting(std::string_view what, std::string_view text);
+
+}  // namespace vxnet

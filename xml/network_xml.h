@@ -1,0 +1,65 @@
+#pragma once
+// Parse and format libvirt network XML, the home of a vxnet network.
+//
+// A network is managed by vxnet exactly when its <metadata> holds an
+// element in vxnet's namespace:
+//
+//   <metadata>
+//     <vxnet:overlay xmlns:vxnet="https://vxnet.org/xmlns/network/1"
+//                    vni="100" dst-port="4789" datapath="system" mtu="auto"
+//                    local-ip="198.18.0.1" address="10.100.0.1/16"
+//                    attach-bridge="docker0" guest-mtu-policy="warn">
+//       <vxnet:peer address="198.18.0.2"/>
+//     </vxnet:overlay>
+//   </metadata>
+//
+// The URI is fixed forever (docs/xml-format.md); prefixes are not, so
+// parsing goes by namespace URI only.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <libxml/tree.h>
+
+#include "xml/network_spec.h"
+
+namespace vxnet {
+
+inline constexpr const char* kVxnetNamespace = "https://vxnet.org/xmlns/network/1";
+
+// What a libvirt network XML says, as far as vxnet cares.
+struct LibvirtNetwork {
+  std::string name;
+  std::string uuid;
+  // "none" when there is no <forward>, "nat" for <forward> without mode
+  // (libvirt's default), otherwise the mode attribute as written.
+  std::string forward_mode = "none";
+  std::string bridge;
+  std::string virtualport_type;
+  bool has_libvirt_mtu = false;  // <mtu size=…/>, which bridge mode forbids
+  // Present exactly when vxnet metadata is present: the network is managed.
+  std::optional<NetworkSpec> spec;
+
+  bool managed() const { return spec.has_value(); }
+};
+
+// Throws Error for malformed XML, a root that is not <network>, or vxnet
+// metadata whose values cannot be read (bad number, bad address, unknown
+// attribute). Range and consistency rules are ValidateNetwork's job.
+LibvirtNetwork ParseNetworkXml(std::string_view xml);
+// The same, from an already parsed <network> element (e.g. in <hookData>).
+LibvirtNetwork ParseNetworkElement(const xmlNode* network);
+
+// Why vxnet leaves this network alone, in one line.
+std::string UnmanagedReason(const LibvirtNetwork& net);
+
+// For a managed network: libvirt structure vxnet needs (bridge forward
+// mode, openvswitch virtualport, a bridge name) plus ValidateSpec().
+std::vector<Error> ValidateNetwork(const LibvirtNetwork& net);
+
+// The libvirt network XML for a spec. ParseNetworkXml(FormatNetworkXml(s))
+// gives back s.
+std::string FormatNetworkXml(const NetworkSpec& spec);
+
+}  // namespace vxnet

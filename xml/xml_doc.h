@@ -1,0 +1,49 @@
+#pragma once
+// The only way vxnet reads XML. The hook runs as root on whatever libvirt
+// (or a user) hands it, so parsing is hardened: a size limit, no network
+// access, no DTD at all (hence no entity expansion and no external
+// references), and failures reported as one line with the line number.
+#include <libxml/tree.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace vxnet {
+
+inline constexpr std::size_t kMaxXmlBytes = 1 << 20;  // 1 MiB
+
+class XmlDoc {
+ public:
+  // what: names the input in errors ("network XML", "hook stdin").
+  // Throws Error on anything but a well-formed, DTD-free document.
+  static XmlDoc Parse(std::string_view text, std::string_view what);
+  // An empty document to build into (for formatting).
+  static XmlDoc Empty();
+
+  xmlDoc* get() const { return doc_.get(); }
+  const xmlNode* root() const { return xmlDocGetRootElement(doc_.get()); }
+
+ private:
+  struct Free {
+    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+  };
+  std::unique_ptr<xmlDoc, Free> doc_;
+};
+
+// Read helpers for element trees; names are compared without namespace
+// unless ns is given.
+bool IsElement(const xmlNode* node, std::string_view name, const char* ns = nullptr);
+std::vector<const xmlNode*> ChildElements(const xmlNode* parent);
+const xmlNode* FirstChild(const xmlNode* parent, std::string_view name);
+std::optional<std::string> Attribute(const xmlNode* node, const char* name);
+std::string Text(const xmlNode* node);
+std::string NodeName(const xmlNode* node);
+// Serialises one element (and its subtree), indented, without declaration.
+std::string Dump(const XmlDoc& doc, const xmlNode* node);
+
+}  // namespace vxnet
