@@ -1,0 +1,89 @@
+#!/bin/bash
+# vxnet-gen as a user runs it. Args: VXNET_GEN TEST_DATA_DIR TEMPLATE_DIR
+GEN=$1 DATA=$2
+export VXNET_TEMPLATE_DIR=$3
+. "$(dirname "$0")/lib.sh"
+
+for tool in virsh virt-xml-validate; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps.sh installs it)"; exit 77; }
+done
+
+# --help and --version for the program and every subcommand.
+expect_run "help" 0 "$GEN" --help && grep -q "network" "$WORK/out" || fail "--help lists no subcommands"
+expect_run "version" 0 "$GEN" --version && grep -q "^vxnet-gen [0-9]" "$WORK/out" || fail "--version: $(cat "$WORK/out")"
+for sub in network interface check; do
+    expect_run "$sub --help" 0 "$GEN" "$sub" --help
+done
+for opt in --peer --name --bridge --vni --dst-port --local-ip --mtu --datapath --address -o; do
+    "$GEN" network --help | grep -q -- "$opt" || fail "network --help does not document $opt"
+done
+
+# The generated XML is accepted by libvirt's schema and by libvirt itself,
+# and its metadata survives net-define/net-dumpxml.
+expect_run "network" 0 "$GEN" network --peer 198.18.0.2 --peer 2001:db8::3 --vni 100 \
+    --address 10.100.0.1/16 --datapath netdev -o "$WORK/net.xml"
+expect_run "virt-xml-validate" 0 virt-xml-validate "$WORK/net.xml" network
+expect_run "virsh net-define" 0 virsh -q -c test:///default \
+    "net-define $WORK/net.xml; net-dumpxml vxnet0"
+grep -q "<bridge name='ovs-sw0'" "$WORK/out" || fail "net-dumpxml lost the bridge: $(cat "$WORK/out")"
+grep -q 'vni="100"' "$WORK/out" || fail "net-dumpxml lost the vxnet metadata: $(cat "$WORK/out")"
+grep -q '2001:db8::3' "$WORK/out" || fail "net-dumpxml lost a peer"
+cp "$WORK/out" "$WORK/dumped.xml"
+expect_run "check of libvirt's dump" 0 "$GEN" check "$WORK/dumped.xml"
+
+# Deterministic: no uuid unless asked for; --uuid gives one libvirt keeps.
+"$GEN" network --peer 198.18.0.2 >"$WORK/a.xml"
+"$GEN" network --peer 198.18.0.2 >"$WORK/b.xml"
+cmp -s "$WORK/a.xml" "$WORK/b.xml" || fail "two runs with the same flags differ"
+grep -q "<uuid>" "$WORK/a.xml" && fail "uuid emitted without --uuid"
+"$GEN" network --peer 198.18.0.2 --uuid >"$WORK/u.xml" && grep -qE "<uuid>[0-9a-f-]{36}</uuid>" "$WORK/u.xml" \
+    || fail "--uuid gave no uuid"
+"$GEN" network --peer 198.18.0.2 --uuid=0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70 | grep -q "0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70" \
+    || fail "--uuid=VALUE not used"
+
+# Bad inputs: exit 1, one line naming the value and the limit, no file left.
+check_bad() {
+    name=$1 text=$2
+    shift 2
+    rm -f "$WORK/bad.xml"
+    expect_run "$name" 1 "$GEN" network "$@" -o "$WORK/bad.xml" && expect_one_line_error "$name" "$text"
+    [ -e "$WORK/bad.xml" ] && fail "$name: left an output file behind"
+    ls "$WORK" | grep -q vxnet-tmp && fail "$name: left a temporary file behind"
+}
+check_bad "16-character bridge" "bridge name 'ovs-sw0-too-long': is 16 characters, the kernel allows at most 15" \
+    --peer 198.18.0.2 --bridge ovs-sw0-too-long
+check_bad "VNI 16777216" "VNI '16777216': must be between 0 and 16777215" --peer 198.18.0.2 --vni 16777216
+check_bad "port 70000" "UDP destination port '70000': must be between 1 and 65535" --peer 198.18.0.2 --dst-port 70000
+check_bad "peer 300.1.1.1" "peer 1 '300.1.1.1': is not an IPv4 or IPv6 address" --peer 300.1.1.1
+check_bad "empty name" "network name: must be 1 to 64 characters" --peer 198.18.0.2 --name ""
+check_bad "duplicate peers" "peer 2 '198.18.0.2': is listed twice" --peer 198.18.0.2 --peer 198.18.0.2
+check_bad "shell metacharacters" "network name 'a;reboot'" --peer 198.18.0.2 --name 'a;reboot'
+check_bad "bad MTU" "MTU '9x'" --peer 198.18.0.2 --mtu 9x
+check_bad "MTU too small" "MTU '40': must be between 68 and 65535" --peer 198.18.0.2 --mtu 40
+check_bad "bad datapath" "datapath 'dpdk': must be 'system' or 'netdev'" --peer 198.18.0.2 --datapath dpdk
+check_bad "bad address" "host overlay address '10.100.0.1'" --peer 198.18.0.2 --address 10.100.0.1
+
+# Usage errors exit 2 with one line.
+expect_run "no peer" 2 "$GEN" network && expect_one_line_error "no peer" "--peer is required"
+expect_run "unknown flag" 2 "$GEN" network --peer 198.18.0.2 --frobnicate && expect_one_line_error "unknown flag" "frobnicate"
+expect_run "no subcommand" 2 "$GEN"
+
+# check: 0 valid, 1 invalid, 3 not managed.
+expect_run "check valid" 0 "$GEN" check "$DATA/networks/full.xml"
+expect_run "check from stdin" 0 sh -c "\"$GEN\" check - <\"$DATA/networks/minimal.xml\""
+expect_run "check long bridge" 1 "$GEN" check "$DATA/networks/long-bridge.xml" \
+    && expect_one_line_error "check long bridge" "is 16 characters"
+expect_run "check entities" 1 "$GEN" check "$DATA/networks/entities.xml" \
+    && expect_one_line_error "check entities" "DTDs and entity declarations are not accepted"
+expect_run "check missing file" 1 "$GEN" check "$WORK/nope.xml" && expect_one_line_error "check missing file" "cannot be read"
+for f in "$DATA"/libvirt-networkxml/*.xml; do
+    expect_run "check $(basename "$f")" 3 "$GEN" check "$f" \
+        && expect_one_line_error "check $(basename "$f")" "is not managed by vxnet"
+done
+
+# interface: the snippet libvirt accepts in a domain.
+expect_run "interface" 0 "$GEN" interface --network vxnet0 --mtu 1450
+grep -q "<mtu size='1450'/>" "$WORK/out" || fail "interface snippet lacks the MTU"
+expect_run "interface bad mtu" 1 "$GEN" interface --mtu 99999 && expect_one_line_error "interface bad mtu" "guest MTU '99999'"
+
+finish

@@ -1,0 +1,41 @@
+#!/bin/bash
+# vxnet-hook as libvirt runs it. Args: VXNET_HOOK TEST_DATA_DIR
+HOOK=$1 DATA=$2
+. "$(dirname "$0")/lib.sh"
+
+expect_run "help" 0 "$HOOK" --help && grep -q "Usage: vxnet-hook" "$WORK/out" || fail "--help"
+expect_run "version" 0 "$HOOK" --version && grep -q "^vxnet-hook [0-9]" "$WORK/out" || fail "--version"
+
+# Every operation libvirt sends, with the captured stdin.
+for op in start started stopped port-created port-deleted; do
+    sub=begin
+    [ "$op" = stopped ] && sub=end
+    "$HOOK" vxnet0 "$op" "$sub" - <"$DATA/hookdata/$op.xml" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    [ "$rc" -eq 0 ] && pass || fail "$op: exit $rc: $(cat "$WORK/err")"
+done
+
+# Networks vxnet does not manage pass untouched, whatever the operation.
+for f in "$DATA"/libvirt-networkxml/*.xml; do
+    { echo "<hookData>"; cat "$f"; echo "</hookData>"; } >"$WORK/in.xml"
+    "$HOOK" other start begin - <"$WORK/in.xml" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    [ "$rc" -eq 0 ] && [ ! -s "$WORK/err" ] && pass || fail "unmanaged $(basename "$f"): exit $rc $(cat "$WORK/err")"
+done
+
+# A broken vxnet network aborts start with one line.
+{ echo "<hookData>"; cat "$DATA/networks/long-bridge.xml"; echo "</hookData>"; } >"$WORK/bad.xml"
+"$HOOK" vxnet0 start begin - <"$WORK/bad.xml" >"$WORK/out" 2>"$WORK/err"
+[ $? -eq 1 ] && pass || fail "invalid network did not abort start"
+expect_one_line_error "invalid network" "vxnet: bridge name 'ovs-sw0-too-long'"
+
+# Hostile stdin: one line, no hang (the timeout is the test's own bound).
+head -c 3000000 /dev/urandom >"$WORK/huge"
+timeout 10 "$HOOK" vxnet0 start begin - <"$WORK/huge" >"$WORK/out" 2>"$WORK/err"
+[ $? -eq 1 ] && pass || fail "huge stdin not refused"
+expect_one_line_error "huge stdin" "larger than the limit"
+"$HOOK" vxnet0 start begin - <"$DATA/networks/entities.xml" >"$WORK/out" 2>"$WORK/err"
+[ $? -eq 1 ] && pass || fail "entities not refused"
+expect_one_line_error "entities" "DTDs"
+
+finish
