@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hook/config.h"
+
 namespace vxnet::hook {
 
 // The operations libvirt sends (argv[2]) and whether a failure aborts it.
@@ -18,9 +20,10 @@ bool FailureAborts(Operation op);
 struct Outcome {
   int exit_status = 0;
   std::string message;  // the stderr line; empty when there is nothing to say
+  std::vector<std::string> notes;  // stdout: libvirt's debug log only
 };
 
 // args: argv[1..] as libvirt passes them: network, op, sub-op, "-".
-Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text);
+Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, const Config& config);
 
 }  // namespace vxnet::hook

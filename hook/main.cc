@@ -1,6 +1,7 @@
 // vxnet-hook: installed as /etc/libvirt/hooks/network. libvirt runs it as
 //   network NAME OPERATION SUB-OPERATION -
 // with <hookData> on stdin, and shows its stderr to the user on failure.
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -44,7 +45,20 @@ int main(int argc, char** argv) {
   std::cin.read(input.data(), static_cast<std::streamsize>(input.size()));
   input.resize(static_cast<std::size_t>(std::cin.gcount()));
 
-  const vxnet::hook::Outcome outcome = vxnet::hook::RunNetworkHook(args, input);
+  vxnet::hook::Config config;
+  try {
+    // Tests point these elsewhere; libvirt clears the environment, so in
+    // production the config file is what counts.
+    const char* config_path = std::getenv("VXNET_CONFIG");
+    config = vxnet::hook::LoadConfig(config_path && *config_path ? config_path : vxnet::hook::kDefaultConfigPath);
+    if (const char* ovsdb = std::getenv("VXNET_OVSDB"); ovsdb && *ovsdb) config.ovsdb = ovsdb;
+  } catch (const vxnet::Error& e) {
+    std::cerr << "vxnet: " << e.what() << "\n";
+    return 1;
+  }
+
+  const vxnet::hook::Outcome outcome = vxnet::hook::RunNetworkHook(args, input, config);
+  for (const auto& note : outcome.notes) std::cout << "vxnet: " << note << "\n";
   if (!outcome.message.empty()) std::cerr << outcome.message << "\n";
   return outcome.exit_status;
 }

@@ -2,12 +2,18 @@
 # vxnet-hook as libvirt runs it. Args: VXNET_HOOK TEST_DATA_DIR
 HOOK=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
+# Never the host's OVS: an endpoint that does not exist, and no config file.
+export VXNET_OVSDB="unix:$WORK/absent.sock" VXNET_CONFIG="$WORK/absent.conf"
 
 expect_run "help" 0 "$HOOK" --help && grep -q "Usage: vxnet-hook" "$WORK/out" || fail "--help"
 expect_run "version" 0 "$HOOK" --version && grep -q "^vxnet-hook [0-9]" "$WORK/out" || fail "--version"
 
-# Every operation libvirt sends, with the captured stdin.
-for op in start started stopped port-created port-deleted; do
+# Every operation libvirt sends, with the captured stdin. start needs OVSDB
+# and says so; the others have nothing to do with OVS here or cannot fail.
+"$HOOK" vxnet0 start begin - <"$DATA/hookdata/start.xml" >"$WORK/out" 2>"$WORK/err"
+[ $? -eq 1 ] && pass || fail "start without OVSDB did not fail"
+expect_one_line_error "start without OVSDB" "vxnet: OVSDB endpoint 'unix:$WORK/absent.sock': cannot connect"
+for op in started stopped port-created port-deleted; do
     sub=begin
     [ "$op" = stopped ] && sub=end
     "$HOOK" vxnet0 "$op" "$sub" - <"$DATA/hookdata/$op.xml" >"$WORK/out" 2>"$WORK/err"
@@ -37,5 +43,11 @@ expect_one_line_error "huge stdin" "larger than the limit"
 "$HOOK" vxnet0 start begin - <"$DATA/networks/entities.xml" >"$WORK/out" 2>"$WORK/err"
 [ $? -eq 1 ] && pass || fail "entities not refused"
 expect_one_line_error "entities" "DTDs"
+
+# A bad config file line is named.
+printf 'ovsdb = unix:/run/openvswitch/db.sock\ntimeout = forever\n' >"$WORK/bad.conf"
+VXNET_CONFIG="$WORK/bad.conf" "$HOOK" vxnet0 start begin - <"$DATA/hookdata/start.xml" >"$WORK/out" 2>"$WORK/err"
+[ $? -eq 1 ] && pass || fail "bad config accepted"
+expect_one_line_error "bad config" "config file $WORK/bad.conf line 2 'forever': timeout must be 1 to 600 seconds"
 
 finish

@@ -15,6 +15,18 @@ std::vector<std::string> Args(const std::string& op, const std::string& sub = "b
   return {"vxnet0", op, sub, "-"};
 }
 
+// An OVSDB that is certainly absent: a hook that tries to reach it says so.
+Config NoOvsdb() {
+  Config c;
+  c.ovsdb = "unix:/nonexistent/vxnet-test/db.sock";
+  c.timeout = std::chrono::milliseconds(500);
+  return c;
+}
+
+Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text) {
+  return vxnet::hook::RunNetworkHook(args, stdin_text, NoOvsdb());
+}
+
 TEST(NetworkHook, UnmanagedNetworksPassUntouched) {
   for (const auto& entry : std::filesystem::directory_iterator(std::string(VXNET_TEST_DATA) + "/libvirt-networkxml")) {
     const std::string stdin_text = "<hookData>" + test::ReadFile(entry.path()) + "</hookData>";
@@ -26,11 +38,23 @@ TEST(NetworkHook, UnmanagedNetworksPassUntouched) {
   }
 }
 
-TEST(NetworkHook, ValidManagedNetworksPass) {
-  for (const char* op : {"start", "started", "stopped", "port-created", "port-deleted"}) {
+TEST(NetworkHook, ValidManagedNetworksPassWhereNoOvsWorkIsDue) {
+  for (const char* op : {"started", "port-created", "port-deleted"}) {
     Outcome o = RunNetworkHook(Args(op), Fixture(std::string("hookdata/") + op + ".xml"));
     EXPECT_EQ(o.exit_status, 0) << op << ": " << o.message;
   }
+}
+
+TEST(NetworkHook, StartWithoutOvsdbIsRefusedNamingTheEndpoint) {
+  Outcome o = RunNetworkHook(Args("start"), Fixture("hookdata/start.xml"));
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_EQ(o.message,
+            "vxnet: OVSDB endpoint 'unix:/nonexistent/vxnet-test/db.sock': cannot connect: No such file or directory; "
+            "is ovsdb-server running? The endpoint is set by 'ovsdb' in /etc/vxnet/vxnet.conf");
+  // stopped cannot abort anything: it reports and exits 0.
+  Outcome stopped = RunNetworkHook(Args("stopped", "end"), Fixture("hookdata/stopped.xml"));
+  EXPECT_EQ(stopped.exit_status, 0);
+  EXPECT_NE(stopped.message.find("cannot connect"), std::string::npos);
 }
 
 TEST(NetworkHook, InvalidNetworkAbortsOnlyWhereLibvirtListens) {

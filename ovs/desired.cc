@@ -1,0 +1,42 @@
+#include "ovs/desired.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace vxnet::ovs {
+
+StringMap DesiredTunnel::Options() const {
+  StringMap options{{"remote_ip", remote.ToString()}, {"key", std::to_string(key)}};
+  if (dst_port != kDefaultDstPort) options["dst_port"] = std::to_string(dst_port);
+  if (local_ip) options["local_ip"] = local_ip->ToString();
+  return options;
+}
+
+std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
+                       const std::optional<IpAddress>& local_ip) {
+  // FNV-1a 64 over a canonical text of the tunnel's identity.
+  const std::string identity = remote.ToString() + "|" + std::to_string(key) + "|" + std::to_string(dst_port) +
+                               "|" + (local_ip ? local_ip->ToString() : "");
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : identity) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[16];
+  std::snprintf(out, sizeof out, "vx%013llx", static_cast<unsigned long long>(h & 0xfffffffffffffull));
+  return out;
+}
+
+DesiredNetwork DesiredFromSpec(const NetworkSpec& spec, std::optional<int> mtu,
+                               const std::vector<IpAddress>& own_addresses) {
+  DesiredNetwork d{spec.name, spec.bridge, std::string(ToString(spec.datapath)), mtu, {}};
+  const auto key = static_cast<std::uint32_t>(spec.vni);
+  const auto port = static_cast<std::uint16_t>(spec.dst_port);
+  for (const IpAddress& peer : spec.peers) {
+    if (std::find(own_addresses.begin(), own_addresses.end(), peer) != own_addresses.end()) continue;
+    d.tunnels.push_back({TunnelName(peer, key, port, spec.local_ip), peer, key, port, spec.local_ip});
+  }
+  return d;
+}
+
+}  // namespace vxnet::ovs

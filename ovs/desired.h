@@ -1,0 +1,47 @@
+#pragma once
+// What OVS must hold for one vxnet network, derived from its spec.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "ovs/ovs_state.h"
+#include "xml/network_spec.h"
+
+namespace vxnet::ovs {
+
+// external_ids key on every row vxnet made: the network that owns it.
+inline constexpr const char* kOwnerKey = "vxnet-network";
+// external_ids key on tunnel rows: the peer, for humans reading OVSDB.
+inline constexpr const char* kPeerKey = "vxnet-peer";
+
+struct DesiredTunnel {
+  std::string name;  // Port and Interface share it
+  IpAddress remote;
+  std::uint32_t key = 0;
+  std::uint16_t dst_port = 4789;
+  std::optional<IpAddress> local_ip;
+
+  StringMap Options() const;
+};
+
+struct DesiredNetwork {
+  std::string network;
+  std::string bridge;
+  std::string datapath_type;  // "system" or "netdev"
+  std::optional<int> mtu;     // mtu_request of the bridge's internal interface
+  std::vector<DesiredTunnel> tunnels;
+};
+
+// Deterministic, valid (15 characters: "vx" + 13 hex digits) and unique on
+// a host: it hashes exactly what OVS itself refuses to duplicate.
+std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
+                       const std::optional<IpAddress>& local_ip);
+
+// The spec must be valid (ValidateSpec). Peers in `own_addresses` are this
+// host itself and get no tunnel, so one XML serves every host.
+DesiredNetwork DesiredFromSpec(const NetworkSpec& spec, std::optional<int> mtu,
+                               const std::vector<IpAddress>& own_addresses = {});
+
+}  // namespace vxnet::ovs

@@ -1,0 +1,47 @@
+#pragma once
+// An RFC 7047 JSON-RPC 1.0 client over a stream socket (unix or tcp).
+// Every connect, send and receive is bounded by the caller's Deadline: a
+// server that accepts and never answers is an Error when it expires, never
+// a hang. Server "echo" requests are answered while waiting.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/deadline.h"
+#include "ovs/endpoint.h"
+#include "ovs/json_stream.h"
+
+namespace vxnet::ovs {
+
+using Json = nlohmann::json;
+
+class OvsdbClient {
+ public:
+  // Throws Error (naming the endpoint) if it cannot connect in time.
+  static OvsdbClient Connect(const Endpoint& endpoint, const Deadline& deadline);
+
+  OvsdbClient(OvsdbClient&& other) noexcept;
+  OvsdbClient& operator=(OvsdbClient&&) = delete;
+  ~OvsdbClient();
+
+  // Sends one request and returns its "result"; throws Error on a JSON-RPC
+  // error, a closed connection, a malformed reply or the deadline.
+  Json Call(const std::string& method, Json params, const Deadline& deadline);
+
+  // "transact" on `db`: the result array, one entry per operation (plus a
+  // trailing error object when the transaction failed, per RFC 7047).
+  Json Transact(const std::string& db, Json operations, const Deadline& deadline);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
+  void Send(const std::string& bytes, const Deadline& deadline);
+  Json Receive(const Deadline& deadline, const std::string& waiting_for);
+
+  Endpoint endpoint_;
+  int fd_ = -1;
+  long long next_id_ = 1;
+  JsonStreamSplitter splitter_;
+};
+
+}  // namespace vxnet::ovs

@@ -1,0 +1,318 @@
+#include "ovs/plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/error.h"
+
+namespace vxnet::ovs {
+
+namespace {
+
+std::string OwnerOf(const StringMap& external_ids) {
+  auto it = external_ids.find(kOwnerKey);
+  return it == external_ids.end() ? "" : it->second;
+}
+
+std::string Normalized(const std::string& datapath_type) {
+  return datapath_type.empty() ? "system" : datapath_type;
+}
+
+// The tunnel identity OVS refuses to duplicate, from an Interface's options,
+// with OVS's defaults filled in and addresses in canonical form.
+std::string TunnelIdentity(const StringMap& options) {
+  auto get = [&](const char* k, const char* def) {
+    auto it = options.find(k);
+    return it == options.end() ? std::string(def) : it->second;
+  };
+  auto canonical = [](const std::string& ip) {
+    auto parsed = IpAddress::Parse(ip);
+    return parsed ? parsed->ToString() : ip;
+  };
+  return canonical(get("remote_ip", "")) + "|" + get("key", "0") + "|" + get("dst_port", "4789") + "|" +
+         canonical(get("local_ip", ""));
+}
+
+std::string Describe(const DesiredTunnel& t) {
+  std::string s = t.name + " (remote_ip=" + t.remote.ToString() + " key=" + std::to_string(t.key);
+  if (t.dst_port != kDefaultDstPort) s += " dst_port=" + std::to_string(t.dst_port);
+  if (t.local_ip) s += " local_ip=" + t.local_ip->ToString();
+  return s + ")";
+}
+
+StringMap TunnelExternalIds(const std::string& network, const DesiredTunnel& t) {
+  return {{kOwnerKey, network}, {kPeerKey, t.remote.ToString()}};
+}
+
+// The bridge's own port and interface must both carry the bridge's name:
+// libvirt (and the kernel netdev) know the bridge by that name only.
+void CheckLocalPort(const BridgeRow& bridge, const OvsState& state, bool owned, Plan& plan) {
+  const PortRow* local = nullptr;
+  for (const auto& p : bridge.ports) {
+    auto it = state.ports.find(p);
+    if (it != state.ports.end() && it->second.name == bridge.name) local = &it->second;
+  }
+  const std::string fix = "rename both to '" + bridge.name +
+                          "' (with NetworkManager: give the ovs-bridge, ovs-port and ovs-interface connections "
+                          "the same interface name)";
+  if (local) {
+    for (const auto& i : local->interfaces) {
+      const InterfaceRow* iface = state.Interface(i);
+      if (iface && iface->name == bridge.name) {
+        if (iface->type != "internal")
+          throw Error("bridge '" + bridge.name + "' local interface type", iface->type, "must be 'internal'");
+        plan.local_interface_uuid = iface->uuid;
+        return;
+      }
+    }
+    const InterfaceRow* iface = local->interfaces.empty() ? nullptr : state.Interface(local->interfaces.front());
+    throw Error("bridge '" + bridge.name + "' local port", local->name,
+                "holds interface '" + (iface ? iface->name : std::string("?")) + "', not one named '" + bridge.name + "'",
+                fix);
+  }
+  // No port of the bridge's name: look for a misnamed internal one.
+  for (const auto& p : bridge.ports) {
+    auto it = state.ports.find(p);
+    if (it == state.ports.end()) continue;
+    for (const auto& i : it->second.interfaces) {
+      const InterfaceRow* iface = state.Interface(i);
+      if (iface && iface->type == "internal")
+        throw Error("bridge '" + bridge.name + "'", bridge.name,
+                    "has its internal interface as port '" + it->second.name + "' / interface '" + iface->name +
+                        "', but libvirt needs port and interface named like the bridge",
+                    fix);
+    }
+  }
+  if (!owned)
+    throw Error("bridge '" + bridge.name + "'", bridge.name, "has no internal port of the same name",
+                "add one (ovs-vsctl add-port " + bridge.name + " " + bridge.name +
+                    " -- set Interface " + bridge.name + " type=internal) or let vxnet create the bridge");
+  plan.add_local_port = true;
+}
+
+}  // namespace
+
+bool Plan::empty() const {
+  return !create_bridge && !add_local_port && !set_datapath && !set_mtu_request && add.empty() && update.empty() &&
+         remove.empty() && !delete_bridge;
+}
+
+std::vector<std::string> Plan::Describe() const {
+  std::vector<std::string> out;
+  if (create_bridge) out.push_back("create bridge " + bridge_name + " with internal port " + bridge_name);
+  if (add_local_port) out.push_back("add internal port " + bridge_name + " to bridge " + bridge_name);
+  if (set_datapath) out.push_back("set bridge " + bridge_name + " datapath_type=" + *set_datapath);
+  if (set_mtu_request) out.push_back("set interface " + bridge_name + " mtu_request=" + std::to_string(*set_mtu_request));
+  for (const auto& t : add) out.push_back("add tunnel " + vxnet::ovs::Describe(t));
+  for (const auto& u : update) out.push_back("update tunnel " + vxnet::ovs::Describe(u.tunnel));
+  for (const auto& r : remove) out.push_back("remove port " + r.name);
+  if (delete_bridge) out.push_back("delete bridge " + bridge_name);
+  return out;
+}
+
+Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
+  Plan plan;
+  plan.network = desired.network;
+  plan.bridge_name = desired.bridge;
+  const BridgeRow* bridge = state.FindBridge(desired.bridge);
+
+  if (!bridge) {
+    if (const PortRow* clash = state.FindPort(desired.bridge))
+      throw Error("bridge name", desired.bridge,
+                  "is already a port on bridge '" + (state.BridgeOfPort(clash->uuid) ? state.BridgeOfPort(clash->uuid)->name : "?") + "'",
+                  "choose another bridge name");
+    plan.create_bridge = true;
+  } else {
+    plan.bridge_uuid = bridge->uuid;
+    plan.observed_bridge_ports = bridge->ports;
+    const std::string owner = OwnerOf(bridge->external_ids);
+    if (!owner.empty() && owner != desired.network)
+      throw Error("bridge", desired.bridge, "belongs to vxnet network '" + owner + "'",
+                  "give network '" + desired.network + "' its own bridge name");
+    for (const auto& p : bridge->ports) {
+      auto it = state.ports.find(p);
+      const std::string port_owner = it == state.ports.end() ? "" : OwnerOf(it->second.external_ids);
+      if (!port_owner.empty() && port_owner != desired.network)
+        throw Error("bridge", desired.bridge, "carries tunnels of vxnet network '" + port_owner + "'",
+                    "give network '" + desired.network + "' its own bridge name");
+    }
+    const bool owned = owner == desired.network;
+    if (Normalized(bridge->datapath_type) != desired.datapath_type) {
+      if (!owned)
+        throw Error("bridge '" + desired.bridge + "' datapath_type", Normalized(bridge->datapath_type),
+                    "differs from the network's datapath '" + desired.datapath_type + "' and vxnet did not create this bridge",
+                    "change the network's datapath or the bridge's datapath_type");
+      plan.set_datapath = desired.datapath_type;
+    }
+    CheckLocalPort(*bridge, state, owned, plan);
+    if (desired.mtu && !plan.add_local_port) {
+      const InterfaceRow* local = state.Interface(plan.local_interface_uuid);
+      if (!local->mtu_request || *local->mtu_request != *desired.mtu) plan.set_mtu_request = desired.mtu;
+    }
+  }
+
+  // Tunnels: keep, fix or add what is declared; remove what this network
+  // owns and no longer declares.
+  std::set<std::string> wanted;
+  for (const DesiredTunnel& t : desired.tunnels) {
+    wanted.insert(t.name);
+    const std::string identity = TunnelIdentity(t.Options());
+    const PortRow* port = state.FindPort(t.name);
+    if (port && OwnerOf(port->external_ids) != desired.network) {
+      const std::string owner = OwnerOf(port->external_ids);
+      throw Error("port", t.name, owner.empty() ? "exists and was not made by vxnet" : "belongs to vxnet network '" + owner + "'",
+                  "remove it or change the network's VNI, port or peers");
+    }
+    // A foreign tunnel with the same identity makes OVS refuse ours.
+    for (const auto& [uuid, iface] : state.interfaces) {
+      if (iface.type != "vxlan" || iface.name == t.name || TunnelIdentity(iface.options) != identity) continue;
+      const std::string owner = OwnerOf(iface.external_ids);
+      if (owner == desired.network) continue;  // our own stale row; removed below
+      throw Error("tunnel '" + iface.name + "'", "remote_ip=" + t.remote.ToString() + " key=" + std::to_string(t.key),
+                  (owner.empty() ? std::string("is not vxnet's") : "belongs to vxnet network '" + owner + "'") +
+                      " and already carries this peer, VNI and port; OVS refuses a second such tunnel",
+                  owner.empty() ? "remove it (ovs-vsctl del-port " + iface.name + ") and start the network again"
+                                : "give the networks different VNIs");
+    }
+    if (!port) {
+      plan.add.push_back(t);
+      continue;
+    }
+    const BridgeRow* on = state.BridgeOfPort(port->uuid);
+    if (!on || on->name != desired.bridge) {
+      // On another bridge (the network's bridge was renamed): move it.
+      plan.remove.push_back({on ? on->uuid : "", port->uuid, port->name});
+      plan.add.push_back(t);
+      continue;
+    }
+    const InterfaceRow* iface = port->interfaces.size() == 1 ? state.Interface(port->interfaces[0]) : nullptr;
+    if (!iface || iface->name != t.name || iface->type != "vxlan" || iface->options != t.Options() ||
+        !port->is_protected || iface->external_ids != TunnelExternalIds(desired.network, t)) {
+      if (!iface || iface->name != t.name) {
+        plan.remove.push_back({on->uuid, port->uuid, port->name});
+        plan.add.push_back(t);
+      } else {
+        plan.update.push_back({port->uuid, iface->uuid, t});
+      }
+    }
+  }
+  for (const auto& [uuid, port] : state.ports) {
+    if (OwnerOf(port.external_ids) != desired.network || wanted.count(port.name) || port.name == desired.bridge) continue;
+    const BridgeRow* on = state.BridgeOfPort(uuid);
+    if (on && std::none_of(plan.remove.begin(), plan.remove.end(), [&](const Plan::Removal& r) { return r.port_uuid == uuid; }))
+      plan.remove.push_back({on->uuid, uuid, port.name});
+  }
+  return plan;
+}
+
+Plan PlanTeardown(const std::string& network, const std::string& bridge_name, const OvsState& state) {
+  Plan plan;
+  plan.network = network;
+  plan.bridge_name = bridge_name;
+  for (const auto& [uuid, port] : state.ports) {
+    if (OwnerOf(port.external_ids) != network || port.name == bridge_name) continue;
+    if (const BridgeRow* on = state.BridgeOfPort(uuid)) plan.remove.push_back({on->uuid, uuid, port.name});
+  }
+  if (const BridgeRow* bridge = state.FindBridge(bridge_name)) {
+    plan.bridge_uuid = bridge->uuid;
+    plan.observed_bridge_ports = bridge->ports;
+    if (OwnerOf(bridge->external_ids) == network) {
+      const bool only_ours_left = std::all_of(bridge->ports.begin(), bridge->ports.end(), [&](const std::string& p) {
+        auto it = state.ports.find(p);
+        if (it == state.ports.end() || it->second.name == bridge_name) return true;
+        return std::any_of(plan.remove.begin(), plan.remove.end(), [&](const Plan::Removal& r) { return r.port_uuid == p; });
+      });
+      plan.delete_bridge = only_ours_left;
+    }
+  }
+  return plan;
+}
+
+Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state) {
+  Json ops = Json::array();
+  const Json root_where = Json::array({Json::array({"_uuid", "==", data::Uuid(state.root_uuid)})});
+  auto where_uuid = [](const std::string& uuid) {
+    return Json::array({Json::array({"_uuid", "==", data::Uuid(uuid)})});
+  };
+  ops.push_back({{"op", "comment"}, {"comment", "vxnet: network " + plan.network}});
+
+  // Optimistic concurrency: the plan holds only if the bridge's ports are
+  // still what was read. Otherwise the transaction fails and is re-planned.
+  if (!plan.bridge_uuid.empty()) {
+    std::vector<Json> observed;
+    for (const auto& p : plan.observed_bridge_ports) observed.push_back(data::Uuid(p));
+    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+                   {"columns", Json::array({"ports"})}, {"until", "=="},
+                   {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
+  }
+
+  const StringMap owned{{kOwnerKey, plan.network}};
+  std::vector<Json> new_ports;
+  if (plan.create_bridge || plan.add_local_port) {
+    Json iface{{"name", plan.bridge_name}, {"type", "internal"}, {"external_ids", data::Map(owned)}};
+    if (desired.mtu) iface["mtu_request"] = *desired.mtu;
+    ops.push_back({{"op", "insert"}, {"table", "Interface"}, {"row", iface}, {"uuid-name", "local_iface"}});
+    ops.push_back({{"op", "insert"}, {"table", "Port"},
+                   {"row", {{"name", plan.bridge_name}, {"interfaces", data::NamedUuid("local_iface")},
+                            {"external_ids", data::Map(owned)}}},
+                   {"uuid-name", "local_port"}});
+    new_ports.push_back(data::NamedUuid("local_port"));
+  }
+  for (std::size_t i = 0; i < plan.add.size(); ++i) {
+    const DesiredTunnel& t = plan.add[i];
+    const std::string iface_id = "tun_iface_" + std::to_string(i), port_id = "tun_port_" + std::to_string(i);
+    const Json ids = data::Map(TunnelExternalIds(plan.network, t));
+    ops.push_back({{"op", "insert"}, {"table", "Interface"},
+                   {"row", {{"name", t.name}, {"type", "vxlan"}, {"options", data::Map(t.Options())}, {"external_ids", ids}}},
+                   {"uuid-name", iface_id}});
+    ops.push_back({{"op", "insert"}, {"table", "Port"},
+                   {"row", {{"name", t.name}, {"interfaces", data::NamedUuid(iface_id)}, {"protected", true}, {"external_ids", ids}}},
+                   {"uuid-name", port_id}});
+    new_ports.push_back(data::NamedUuid(port_id));
+  }
+  for (const auto& u : plan.update) {
+    const Json ids = data::Map(TunnelExternalIds(plan.network, u.tunnel));
+    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(u.interface_uuid)},
+                   {"row", {{"type", "vxlan"}, {"options", data::Map(u.tunnel.Options())}, {"external_ids", ids}}}});
+    ops.push_back({{"op", "update"}, {"table", "Port"}, {"where", where_uuid(u.port_uuid)},
+                   {"row", {{"protected", true}, {"external_ids", ids}}}});
+  }
+
+  if (plan.create_bridge) {
+    ops.push_back({{"op", "insert"}, {"table", "Bridge"},
+                   {"row", {{"name", plan.bridge_name}, {"datapath_type", desired.datapath_type},
+                            {"ports", data::UuidSet(new_ports)}, {"external_ids", data::Map(owned)}}},
+                   {"uuid-name", "bridge"}});
+    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                   {"mutations", Json::array({Json::array({"bridges", "insert", data::UuidSet({data::NamedUuid("bridge")})})})}});
+  } else if (!plan.bridge_uuid.empty()) {
+    if (!new_ports.empty())
+      ops.push_back({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+                     {"mutations", Json::array({Json::array({"ports", "insert", data::UuidSet(new_ports)})})}});
+    if (plan.set_datapath)
+      ops.push_back({{"op", "update"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+                     {"row", {{"datapath_type", *plan.set_datapath}}}});
+  }
+  if (plan.set_mtu_request)
+    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+                   {"row", {{"mtu_request", *plan.set_mtu_request}}}});
+
+  // Removals, grouped per bridge; unreferenced Port/Interface rows are
+  // garbage-collected by OVSDB.
+  std::map<std::string, std::vector<Json>> removals;
+  for (const auto& r : plan.remove) removals[r.bridge_uuid].push_back(data::Uuid(r.port_uuid));
+  for (const auto& [bridge_uuid, ports] : removals)
+    ops.push_back({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
+                   {"mutations", Json::array({Json::array({"ports", "delete", data::UuidSet(ports)})})}});
+  if (plan.delete_bridge)
+    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                   {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(plan.bridge_uuid)})})})}});
+
+  // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
+  ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                 {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}});
+  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where}, {"columns", Json::array({"next_cfg"})}});
+  return ops;
+}
+
+}  // namespace vxnet::ovs

@@ -1,0 +1,144 @@
+#include "ovs/reconcile.h"
+
+#include <chrono>
+
+#include "common/error.h"
+
+namespace vxnet::ovs {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kMaxAttempts = 8;
+constexpr const char* kDb = "Open_vSwitch";
+
+// The columns vxnet reads or writes, and the OVS release that added the
+// newest of them (Interface.mtu_request: 2.6).
+const std::vector<std::pair<std::string, std::vector<std::string>>> kRequiredColumns = {
+    {"Open_vSwitch", {"bridges", "next_cfg", "cur_cfg"}},
+    {"Bridge", {"name", "ports", "datapath_type", "external_ids"}},
+    {"Port", {"name", "interfaces", "protected", "external_ids"}},
+    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport"}},
+};
+
+enum class TxnStatus { kCommitted, kRetry };
+
+// Interprets a transact result: committed, worth retrying (a concurrent
+// change invalidated the plan), or an Error.
+TxnStatus Check(const Json& result, const Json& ops, const std::string& endpoint) {
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    const Json& r = result[i];
+    if (!r.is_object() || !r.contains("error") || r["error"].is_null()) continue;
+    const std::string error = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
+    if (error == "timed out" || error == "constraint violation" || error == "referential integrity violation")
+      return TxnStatus::kRetry;
+    std::string where = i < ops.size() ? " in operation '" + ops[i].value("op", std::string("?")) + "'" : "";
+    throw Error("OVSDB transaction", endpoint,
+                "failed" + where + ": " + error + (r.contains("details") ? " (" + Printable(r["details"].dump(), 200) + ")" : ""));
+  }
+  return TxnStatus::kCommitted;
+}
+
+// Blocks until ovs-vswitchd has applied configuration `target` (cur_cfg
+// reaches it), using OVSDB's own "wait" so no polling interval is needed.
+void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadline) {
+  const Json root = Json::array();
+  for (;;) {
+    Json sel = client.Transact(kDb, Json::array({{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root},
+                                                  {"columns", Json::array({"cur_cfg"})}}}),
+                               deadline);
+    const std::int64_t cur = sel.at(0).at("rows").at(0).at("cur_cfg").get<std::int64_t>();
+    if (cur >= target) return;
+    const auto left = deadline.remaining();
+    if (left <= milliseconds(20))
+      throw Error("ovs-vswitchd", "cur_cfg " + std::to_string(cur) + " < next_cfg " + std::to_string(target),
+                  "did not apply the committed change within " + std::to_string(deadline.budget().count()) + " ms",
+                  "check that ovs-vswitchd is running; OVSDB holds the change and it applies when ovs-vswitchd does");
+    // The server holds this request until cur_cfg changes or the timeout.
+    const auto hold = std::min<long long>(left.count() - 10, 1000);
+    client.Transact(kDb,
+                    Json::array({{{"op", "wait"}, {"timeout", hold}, {"table", "Open_vSwitch"}, {"where", root},
+                                  {"columns", Json::array({"cur_cfg"})}, {"until", "!="},
+                                  {"rows", Json::array({Json{{"cur_cfg", cur}}})}}}),
+                    deadline);
+  }
+}
+
+// After ovs-vswitchd applied the change: every interface vxnet declared must
+// exist with no error and a port number.
+void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
+  auto check = [&](const std::string& name, const std::string& what) {
+    const PortRow* port = state.FindPort(name);
+    if (!port || port->interfaces.empty()) throw Error(what, name, "is missing from OVSDB after the change");
+    const InterfaceRow* iface = state.Interface(port->interfaces.front());
+    if (!iface) throw Error(what, name, "has no interface row");
+    if (!iface->error.empty())
+      throw Error(what, name, "ovs-vswitchd reports: " + Printable(iface->error, 200));
+    if (iface->ofport && *iface->ofport < 0) throw Error(what, name, "ovs-vswitchd could not create it (ofport -1)");
+  };
+  check(desired.bridge, "bridge interface");
+  for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
+}
+
+template <typename PlanFn, typename VerifyFn>
+ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline, PlanFn plan_fn,
+                         VerifyFn verify_fn) {
+  ReconcileReport report;
+  for (int attempt = 1;; ++attempt) {
+    OvsState state = ReadState(client, deadline);
+    Plan plan = plan_fn(state);
+    if (plan.empty()) {
+      verify_fn(state);
+      return report;
+    }
+    if (attempt > kMaxAttempts)
+      throw Error("network '" + desired.network + "'", std::to_string(kMaxAttempts) + " transactions",
+                  "OVSDB kept changing underneath; the declared state was not reached",
+                  "look for another program rewriting bridge " + desired.bridge);
+    Json ops = BuildTransaction(plan, desired, state);
+    ++report.attempts;
+    Json result = client.Transact(kDb, ops, deadline);
+    if (Check(result, ops, client.endpoint().text) == TxnStatus::kRetry) continue;
+    for (auto& line : plan.Describe()) report.changes.push_back(std::move(line));
+    const std::int64_t target = result.at(ops.size() - 1).at("rows").at(0).at("next_cfg").get<std::int64_t>();
+    WaitApplied(client, target, deadline);
+  }
+}
+
+}  // namespace
+
+void CheckSchema(OvsdbClient& client, const Deadline& deadline) {
+  CheckSchemaDocument(client.Call("get_schema", Json::array({kDb}), deadline));
+}
+
+void CheckSchemaDocument(const Json& schema) {
+  const std::string version = schema.value("version", std::string("?"));
+  for (const auto& [table, columns] : kRequiredColumns) {
+    const Json* t = schema.contains("tables") && schema["tables"].contains(table) ? &schema["tables"][table] : nullptr;
+    for (const auto& column : columns)
+      if (!t || !t->contains("columns") || !(*t)["columns"].contains(column))
+        throw Error("Open vSwitch schema " + version, table + "." + column,
+                    "is missing; vxnet needs Open vSwitch 2.6 or later", "upgrade Open vSwitch");
+  }
+}
+
+Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
+  return PlanReconcile(desired, ReadState(client, deadline));
+}
+
+ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
+  return Converge(
+      client, desired, deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); },
+      [&](const OvsState& s) { VerifyApplied(desired, s); });
+}
+
+ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
+                         const Deadline& deadline) {
+  DesiredNetwork none{network, bridge, "system", std::nullopt, {}};
+  return Converge(
+      client, none, deadline, [&](const OvsState& s) { return PlanTeardown(network, bridge, s); },
+      [](const OvsState&) {});
+}
+
+}  // namespace vxnet::ovs

@@ -1,0 +1,38 @@
+#pragma once
+// Make OVS hold exactly what a network declares: read → plan → ONE
+// transaction → wait until ovs-vswitchd applied it → read back and verify.
+// Conflicting concurrent changes make the transaction fail as a whole; it is
+// then re-planned from a fresh read, a bounded number of times.
+#include <string>
+#include <vector>
+
+#include "common/deadline.h"
+#include "ovs/desired.h"
+#include "ovs/ovsdb_client.h"
+#include "ovs/plan.h"
+
+namespace vxnet::ovs {
+
+struct ReconcileReport {
+  std::vector<std::string> changes;  // Plan::Describe() of what was committed
+  int attempts = 0;                  // transactions tried
+  bool changed() const { return !changes.empty(); }
+};
+
+// Refuses (Error) an Open vSwitch whose schema lacks a column vxnet uses.
+void CheckSchema(OvsdbClient& client, const Deadline& deadline);
+// The same check on a schema document already fetched (get_schema's result).
+void CheckSchemaDocument(const Json& schema);
+
+// Throws Error with the precise reason when the state cannot be reached,
+// ovs-vswitchd does not confirm in time, or OVS reports an interface error.
+ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
+
+// The teardown rules of PlanTeardown, applied the same way. Idempotent.
+ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
+                         const Deadline& deadline);
+
+// Computes what Reconcile would do, without changing anything.
+Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
+
+}  // namespace vxnet::ovs

@@ -1,0 +1,237 @@
+// The reconcile's decisions on hand-built OVSDB states: no server needed.
+#include "ovs/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ovs/reconcile.h"
+
+namespace vxnet::ovs {
+namespace {
+
+// Builds OvsState rows with readable uuids.
+struct StateBuilder {
+  OvsState s;
+  int next = 1;
+  StateBuilder() { s.root_uuid = "root"; }
+  std::string Id(const std::string& prefix) { return prefix + "-" + std::to_string(next++); }
+
+  std::string Bridge(const std::string& name, const std::string& owner = "", const std::string& datapath = "netdev") {
+    BridgeRow b{Id("br"), name, datapath, {}, {}};
+    if (!owner.empty()) b.external_ids[kOwnerKey] = owner;
+    s.bridges[b.uuid] = b;
+    return b.uuid;
+  }
+  std::string Port(const std::string& bridge_uuid, const std::string& name, const std::string& type,
+                   const StringMap& options = {}, const std::string& owner = "", bool is_protected = false,
+                   std::optional<std::int64_t> mtu = std::nullopt, const std::string& iface_name = "") {
+    InterfaceRow i{Id("if"), iface_name.empty() ? name : iface_name, type, options, {}, mtu, "", 1};
+    PortRow p{Id("port"), name, {i.uuid}, is_protected, {}};
+    if (!owner.empty()) {
+      i.external_ids[kOwnerKey] = owner;
+      p.external_ids[kOwnerKey] = owner;
+      if (options.count("remote_ip")) i.external_ids[kPeerKey] = p.external_ids[kPeerKey] = options.at("remote_ip");
+    }
+    s.interfaces[i.uuid] = i;
+    s.ports[p.uuid] = p;
+    s.bridges[bridge_uuid].ports.push_back(p.uuid);
+    return p.uuid;
+  }
+  // A tunnel exactly as vxnet makes it for `t`.
+  std::string Tunnel(const std::string& bridge_uuid, const DesiredTunnel& t, const std::string& owner) {
+    return Port(bridge_uuid, t.name, "vxlan", t.Options(), owner, true);
+  }
+};
+
+NetworkSpec Spec(std::vector<std::string> peers) {
+  NetworkSpec s;
+  s.vni = 100;
+  s.datapath = Datapath::kNetdev;
+  for (const auto& p : peers) s.peers.push_back(*IpAddress::Parse(p));
+  return s;
+}
+
+TEST(TunnelName, DeterministicValidAndDistinct) {
+  const auto ip = *IpAddress::Parse("198.18.0.2");
+  const std::string name = TunnelName(ip, 100, 4789, std::nullopt);
+  EXPECT_EQ(name, TunnelName(ip, 100, 4789, std::nullopt));
+  EXPECT_EQ(name.size(), 15u);
+  EXPECT_EQ(name.rfind("vx", 0), 0u);
+  EXPECT_NE(name, TunnelName(ip, 101, 4789, std::nullopt));
+  EXPECT_NE(name, TunnelName(ip, 100, 8472, std::nullopt));
+  EXPECT_NE(name, TunnelName(*IpAddress::Parse("198.18.0.3"), 100, 4789, std::nullopt));
+  EXPECT_FALSE(CheckInterfaceName("tunnel", name).has_value());
+}
+
+TEST(DesiredFromSpec, SkipsThisHostsOwnAddressesAndSetsOptions) {
+  NetworkSpec spec = Spec({"198.18.0.1", "198.18.0.2"});
+  spec.dst_port = 8472;
+  DesiredNetwork d = DesiredFromSpec(spec, 1450, {*IpAddress::Parse("198.18.0.1")});
+  ASSERT_EQ(d.tunnels.size(), 1u);
+  EXPECT_EQ(d.tunnels[0].remote.ToString(), "198.18.0.2");
+  EXPECT_EQ(d.tunnels[0].Options(), (StringMap{{"remote_ip", "198.18.0.2"}, {"key", "100"}, {"dst_port", "8472"}}));
+  EXPECT_EQ(d.mtu, 1450);
+  EXPECT_EQ(d.datapath_type, "netdev");
+}
+
+TEST(PlanReconcile, FromNothingCreatesEverythingInOneTransaction) {
+  StateBuilder b;
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2", "198.18.0.3"}), 1450);
+  Plan plan = PlanReconcile(d, b.s);
+  EXPECT_TRUE(plan.create_bridge);
+  EXPECT_EQ(plan.add.size(), 2u);
+  Json ops = BuildTransaction(plan, d, b.s);
+  int bridge_inserts = 0;
+  for (const auto& op : ops) bridge_inserts += op["op"] == "insert" && op["table"] == "Bridge";
+  EXPECT_EQ(bridge_inserts, 1);
+  EXPECT_EQ(ops.back()["op"], "select");  // the new next_cfg, read in the same transaction
+  EXPECT_EQ(ops[ops.size() - 2]["mutations"][0][0], "next_cfg");
+}
+
+TEST(PlanReconcile, MatchingStateNeedsNothing) {
+  StateBuilder b;
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0", false, 1450);
+  b.Tunnel(br, d.tunnels[0], "vxnet0");
+  b.Port(br, "vnet0", "", {});  // a guest tap
+  EXPECT_TRUE(PlanReconcile(d, b.s).empty());
+}
+
+TEST(PlanReconcile, FixesOwnRowsOnlyAndNeverRewritesThePortsColumn) {
+  StateBuilder b;
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2", "198.18.0.4"}), 1400);
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0", false, 1500);
+  DesiredTunnel drifted = d.tunnels[0];
+  drifted.key = 7;  // same name, wrong options
+  b.Port(br, drifted.name, "vxlan", drifted.Options(), "vxnet0", false);
+  DesiredTunnel gone = DesiredFromSpec(Spec({"198.18.0.3"}), std::nullopt).tunnels[0];
+  b.Tunnel(br, gone, "vxnet0");
+  const std::string tap = b.Port(br, "vnet0", "", {});
+  b.Port(br, "op-port", "internal", {});
+
+  Plan plan = PlanReconcile(d, b.s);
+  EXPECT_EQ(plan.set_mtu_request, 1400);
+  ASSERT_EQ(plan.update.size(), 1u);
+  EXPECT_EQ(plan.update[0].tunnel.name, d.tunnels[0].name);
+  ASSERT_EQ(plan.add.size(), 1u);
+  EXPECT_EQ(plan.add[0].remote.ToString(), "198.18.0.4");
+  ASSERT_EQ(plan.remove.size(), 1u);
+  EXPECT_EQ(plan.remove[0].name, gone.name);
+
+  Json ops = BuildTransaction(plan, d, b.s);
+  int port_mutations = 0;
+  for (const auto& op : ops) {
+    if (op["op"] == "wait") continue;  // the optimistic check names every port read
+    // The guest tap is never named by a change, and Bridge.ports is only
+    // ever mutated (insert/delete), never written whole.
+    EXPECT_EQ(op.dump().find(tap), std::string::npos) << op.dump();
+    if (op["table"] == "Bridge" && op["op"] == "update") {
+      EXPECT_FALSE(op["row"].contains("ports")) << op.dump();
+    }
+    if (op["table"] == "Bridge" && op["op"] == "mutate") ++port_mutations;
+  }
+  EXPECT_EQ(port_mutations, 2);  // one insert, one delete
+}
+
+TEST(PlanReconcile, ConflictsAreRefusedWithTheFix) {
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt);
+  auto error_of = [&](const OvsState& s) {
+    try {
+      PlanReconcile(d, s);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  {
+    StateBuilder b;
+    const std::string br = b.Bridge("ovs-sw0", "other-net");
+    b.Port(br, "ovs-sw0", "internal");
+    EXPECT_EQ(error_of(b.s), "bridge 'ovs-sw0': belongs to vxnet network 'other-net'; give network 'vxnet0' its own bridge name");
+  }
+  {
+    StateBuilder b;
+    const std::string br = b.Bridge("ovs-sw0", "", "system");
+    b.Port(br, "ovs-sw0", "internal");
+    EXPECT_NE(error_of(b.s).find("datapath_type 'system'"), std::string::npos);
+  }
+  {
+    StateBuilder b;
+    const std::string br = b.Bridge("ovs-sw0");
+    b.Port(br, "ovs-sw0", "internal", {}, "", false, std::nullopt, "ovs-sw0-iface");
+    EXPECT_NE(error_of(b.s).find("holds interface 'ovs-sw0-iface'"), std::string::npos);
+  }
+  {
+    StateBuilder b;
+    b.Bridge("ovs-sw0");
+    EXPECT_NE(error_of(b.s).find("has no internal port of the same name"), std::string::npos);
+  }
+  {
+    StateBuilder b;
+    const std::string br = b.Bridge("br-int");
+    b.Port(br, d.tunnels[0].name, "internal");
+    EXPECT_NE(error_of(b.s).find("exists and was not made by vxnet"), std::string::npos);
+  }
+  {
+    StateBuilder b;
+    const std::string br = b.Bridge("br-other", "net-b");
+    b.Port(br, "br-other", "internal", {}, "net-b");
+    b.Port(br, "vx-b", "vxlan", {{"remote_ip", "198.18.0.2"}, {"key", "100"}}, "net-b", true);
+    EXPECT_NE(error_of(b.s).find("belongs to vxnet network 'net-b'"), std::string::npos);
+    EXPECT_NE(error_of(b.s).find("give the networks different VNIs"), std::string::npos);
+  }
+}
+
+TEST(PlanReconcile, OwnedBridgeDatapathIsCorrected) {
+  StateBuilder b;
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt);
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0", "");  // "" means system
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0");
+  b.Tunnel(br, d.tunnels[0], "vxnet0");
+  Plan plan = PlanReconcile(d, b.s);
+  EXPECT_EQ(plan.set_datapath, "netdev");
+  EXPECT_EQ(plan.Describe(), std::vector<std::string>{"set bridge ovs-sw0 datapath_type=netdev"});
+}
+
+TEST(PlanTeardown, DeletesOwnBridgeOnlyWhenNothingElseIsOnIt) {
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt);
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0");
+  b.Tunnel(br, d.tunnels[0], "vxnet0");
+  Plan empty_bridge = PlanTeardown("vxnet0", "ovs-sw0", b.s);
+  EXPECT_TRUE(empty_bridge.delete_bridge);
+  EXPECT_EQ(empty_bridge.remove.size(), 1u);
+
+  b.Port(br, "vnet3", "");  // a guest still attached
+  Plan busy = PlanTeardown("vxnet0", "ovs-sw0", b.s);
+  EXPECT_FALSE(busy.delete_bridge);
+  EXPECT_EQ(busy.remove.size(), 1u);
+
+  StateBuilder foreign;
+  const std::string fbr = foreign.Bridge("ovs-sw0");
+  foreign.Port(fbr, "ovs-sw0", "internal");
+  EXPECT_TRUE(PlanTeardown("vxnet0", "ovs-sw0", foreign.s).empty());
+}
+
+TEST(CheckSchemaDocument, RefusesAnOpenVswitchWithoutAColumn) {
+  std::ifstream in("/usr/share/openvswitch/vswitch.ovsschema");
+  if (!in) GTEST_SKIP() << "Open vSwitch's schema is not installed";
+  Json schema = Json::parse(in);
+  EXPECT_NO_THROW(CheckSchemaDocument(schema));
+  schema["tables"]["Interface"]["columns"].erase("mtu_request");
+  try {
+    CheckSchemaDocument(schema);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'Interface.mtu_request': is missing; vxnet needs Open vSwitch 2.6 or later"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace vxnet::ovs
