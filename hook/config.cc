@@ -57,8 +57,13 @@ Config ParseConfig(std::string_view text, const std::string& path) {
       auto p = ParseGuestMtuPolicy(value);
       if (!p) throw Error(where, value, "guest_mtu_policy must be warn or strict");
       config.guest_mtu_policy = *p;
+    } else if (key == "libvirt_state_dir" || key == "libvirt_config_dir") {
+      if (value.empty() || value[0] != '/') throw Error(where, value, key + " must be an absolute path");
+      (key == "libvirt_state_dir" ? config.libvirt_state_dir : config.libvirt_config_dir) = value;
     } else {
-      throw Error(where, key, "is not a known key (ovsdb, timeout, log_level, log_file, guest_mtu_policy)");
+      throw Error(where, key,
+                  "is not a known key (ovsdb, timeout, log_level, log_file, guest_mtu_policy, libvirt_state_dir, "
+                  "libvirt_config_dir)");
     }
   }
   return config;

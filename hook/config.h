@@ -18,6 +18,11 @@ struct Config {
   std::string log_level = "info";
   std::string log_file = "/var/log/vxnet/vxnet.log";
   GuestMtuPolicy guest_mtu_policy = GuestMtuPolicy::kWarn;
+  // Where libvirt keeps live state (network and domain status files) and
+  // definitions; read, never written, and never through libvirt's API (a
+  // hook that calls back into libvirt deadlocks).
+  std::string libvirt_state_dir = "/run/libvirt";
+  std::string libvirt_config_dir = "/etc/libvirt";
 };
 
 Config ParseConfig(std::string_view text, const std::string& path);

@@ -1,11 +1,32 @@
+// The network hook's operations. Each one is all or nothing: what start
+// made is undone when start (or started) refuses, since libvirt 9.0 sends
+// no 'stopped' after a failed start.
 #include "hook/hook.h"
 
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "hook/guest_mtu.h"
+#include "net/overlay_mtu.h"
 #include "ovs/reconcile.h"
+#include "xml/domain_xml.h"
 #include "xml/hook_data.h"
+#include "xml/xml_doc.h"
 
 namespace vxnet::hook {
 
 namespace {
+
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text(kMaxXmlBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
 
 ovs::OvsdbClient Connect(const Config& config, const Deadline& deadline) {
   ovs::OvsdbClient client = ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
@@ -13,29 +34,174 @@ ovs::OvsdbClient Connect(const Config& config, const Deadline& deadline) {
   return client;
 }
 
-// start: make OVS hold what the network declares.
-Outcome Start(const NetworkSpec& spec, const Config& config) {
-  const Deadline deadline = Deadline::After(config.timeout);
-  ovs::OvsdbClient client = Connect(config, deadline);
-  ovs::ReconcileReport report = ovs::Reconcile(client, ovs::DesiredFromSpec(spec, spec.mtu), deadline);
+// Everything an operation derives from the spec and the host before it
+// touches anything.
+struct Prepared {
+  const NetworkSpec& spec;
+  net::OverlayMtu overlay;
+  ovs::DesiredNetwork desired;
+};
+
+Prepared Prepare(const NetworkSpec& spec, HookContext& ctx) {
+  net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);
+  ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, overlay.mtu, overlay.own_addresses);
+  return {spec, std::move(overlay), std::move(desired)};
+}
+
+// Best effort: remove what start made. Never throws; problems are logged.
+void Undo(const NetworkSpec& spec, HookContext& ctx, Outcome& outcome) {
+  try {
+    const Deadline deadline = Deadline::After(ctx.config.timeout);
+    ovs::OvsdbClient client = Connect(ctx.config, deadline);
+    ovs::Teardown(client, spec.name, spec.bridge, deadline);
+  } catch (const Error& e) {
+    outcome.warnings.push_back(std::string("undo: ") + e.what());
+  }
+  if (spec.address) {
+    try {
+      ctx.host.RemoveAddress(spec.bridge, *spec.address);
+    } catch (const Error& e) {
+      outcome.warnings.push_back(std::string("undo: ") + e.what());
+    }
+  }
+}
+
+Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
+  const Deadline deadline = Deadline::After(ctx.config.timeout);
+  Prepared p = Prepare(spec, ctx);  // refusals here happen before any change
   Outcome outcome;
-  outcome.notes = report.changes;
-  outcome.notes.push_back("network " + spec.name + ": bridge " + spec.bridge + " reconciled, " +
-                          std::to_string(report.changes.size()) + " change(s)");
+  outcome.warnings = p.overlay.warnings;
+  // Nothing can have changed before OVSDB answered; only then is there
+  // anything to undo.
+  bool connected = false;
+  try {
+    ovs::OvsdbClient client = Connect(ctx.config, deadline);
+    connected = true;
+    outcome.changes = ovs::Reconcile(client, p.desired, deadline).changes;
+    if (spec.address) {
+      ctx.host.EnsureAddress(spec.bridge, *spec.address);
+      outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
+    }
+  } catch (const Error& e) {
+    if (connected) Undo(spec, ctx, outcome);
+    outcome.exit_status = 1;
+    outcome.message = std::string("vxnet: ") + e.what();
+    return outcome;
+  }
+  outcome.changes.push_back("overlay MTU " + (p.overlay.mtu ? std::to_string(*p.overlay.mtu) : std::string("unset")) +
+                            ", " + std::to_string(p.desired.tunnels.size()) + " tunnel(s)");
   return outcome;
 }
 
-// stopped: remove what this network owns; libvirt ignores the status.
-Outcome Stopped(const NetworkSpec& spec, const Config& config) {
-  const Deadline deadline = Deadline::After(config.timeout);
-  ovs::OvsdbClient client = Connect(config, deadline);
-  ovs::ReconcileReport report = ovs::Teardown(client, spec.name, spec.bridge, deadline);
+// A broken overlay must fail here, at net-start, not later at guest start
+// ("Cannot get interface MTU on 'ovs-sw0': No such device").
+Outcome Started(const NetworkSpec& spec, HookContext& ctx) {
+  const Deadline deadline = Deadline::After(ctx.config.timeout);
   Outcome outcome;
-  outcome.notes = report.changes;
+  bool connected = false;
+  try {
+    Prepared p = Prepare(spec, ctx);
+    outcome.warnings = p.overlay.warnings;
+    ovs::OvsdbClient client = Connect(ctx.config, deadline);
+    connected = true;
+    ovs::VerifyNetwork(client, p.desired, deadline);
+    const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
+    if (!link)
+      throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",
+                  "check ovs-vswitchd's log and that this hook runs in ovs-vswitchd's network namespace");
+    if (p.overlay.mtu && link->mtu != *p.overlay.mtu)
+      throw Error("bridge '" + spec.bridge + "' MTU", std::to_string(link->mtu),
+                  "is not the overlay MTU " + std::to_string(*p.overlay.mtu) + " that guest taps must copy",
+                  "check ovs-vswitchd's log for why mtu_request was not applied");
+  } catch (const Error& e) {
+    outcome.exit_status = 1;
+    outcome.message = std::string("vxnet: ") + e.what();
+    if (connected) {
+      const std::size_t warnings_before = outcome.warnings.size();
+      Undo(spec, ctx, outcome);
+      outcome.message += outcome.warnings.size() == warnings_before ? " (vxnet removed what start made)"
+                                                                    : " (undoing start failed too; see the log)";
+    }
+  }
+  return outcome;
+}
+
+Outcome Stopped(const NetworkSpec& spec, HookContext& ctx) {
+  const Deadline deadline = Deadline::After(ctx.config.timeout);
+  Outcome outcome;
+  ovs::OvsdbClient client = Connect(ctx.config, deadline);
+  outcome.changes = ovs::Teardown(client, spec.name, spec.bridge, deadline).changes;
+  if (spec.address) ctx.host.RemoveAddress(spec.bridge, *spec.address);
+  return outcome;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// port-created runs before libvirt creates the tap, which copies the
+// bridge's MTU: re-assert it first (OVS lets an internal port's MTU drift).
+// Then the guest policy, as far as the domain's definition can be read.
+Outcome PortCreated(const NetworkSpec& spec, const NetworkPort& port, HookContext& ctx) {
+  const Deadline deadline = Deadline::After(ctx.config.timeout);
+  Outcome outcome;
+  Prepared p = Prepare(spec, ctx);
+  outcome.warnings = p.overlay.warnings;
+  if (!p.overlay.mtu) return outcome;
+  ovs::OvsdbClient client = Connect(ctx.config, deadline);
+  outcome.changes = ovs::EnsureBridgeMtu(client, spec.name, spec.bridge, *p.overlay.mtu, deadline).changes;
+
+  const std::string domain = port.owner_name;
+  std::optional<Domain> definition;
+  for (const std::string& path : {ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml",
+                                  ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml"}) {
+    if (domain.empty() || domain.find('/') != std::string::npos) break;
+    std::optional<std::string> text = ReadSmallFile(path);
+    if (!text) continue;
+    try {
+      Domain d = ParseDomainXml(*text);
+      const bool has_port = std::any_of(d.interfaces.begin(), d.interfaces.end(),
+                                        [&](const DomainInterface& i) { return Lower(i.mac) == Lower(port.mac); });
+      if (has_port) {
+        definition = std::move(d);
+        break;
+      }
+    } catch (const Error& e) {
+      outcome.warnings.push_back(path + ": " + e.what());
+    }
+  }
+  if (!definition) {
+    outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
+                               ": not found in its definition (hot-plug or transient domain); guest MTU not checked here");
+    return outcome;
+  }
+  for (const DomainInterface& iface : definition->interfaces) {
+    if (Lower(iface.mac) != Lower(port.mac)) continue;
+    GuestVerdict verdict = CheckGuestInterface(domain, iface, spec.name, *p.overlay.mtu,
+                                               EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy));
+    outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
+    if (verdict.refusal) {
+      outcome.exit_status = 1;
+      outcome.message = std::string("vxnet: ") + verdict.refusal->what();
+    }
+  }
   return outcome;
 }
 
 }  // namespace
+
+Role RoleFromPath(std::string_view argv0) {
+  const auto slash = argv0.rfind('/');
+  const std::string_view base = slash == std::string_view::npos ? argv0 : argv0.substr(slash + 1);
+  if (base == "qemu") return Role::kQemu;
+  if (slash != std::string_view::npos) {
+    std::string_view dir = argv0.substr(0, slash);
+    const auto parent = dir.rfind('/');
+    if ((parent == std::string_view::npos ? dir : dir.substr(parent + 1)) == "qemu.d") return Role::kQemu;
+  }
+  return Role::kNetwork;
+}
 
 Operation ParseOperation(std::string_view op) {
   if (op == "start") return Operation::kStart;
@@ -51,9 +217,9 @@ bool FailureAborts(Operation op) {
   return op == Operation::kStart || op == Operation::kStarted || op == Operation::kPortCreated;
 }
 
-Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, const Config& config) {
+Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx) {
   if (args.size() < 3)
-    return {2, "usage: vxnet-hook NETWORK OPERATION SUB-OPERATION - (as libvirt calls it; see vxnet-hook --help)", {}};
+    return {2, "usage: vxnet-hook NETWORK OPERATION SUB-OPERATION - (as libvirt calls it; see vxnet-hook --help)", {}, {}, false};
   const Operation op = ParseOperation(args[1]);
   // An operation a newer libvirt invented must not break its networks.
   if (op == Operation::kUnknown) return {};
@@ -63,24 +229,48 @@ Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view st
   try {
     data = ParseHookData(stdin_text);
   } catch (const Error& e) {
-    return {failure, std::string("vxnet: ") + e.what(), {}};
+    return {failure, std::string("vxnet: ") + e.what(), {}, {}, false};
   }
   if (!data.network.managed()) return {};  // not ours: touch nothing
 
   std::vector<Error> errors = ValidateNetwork(data.network);
-  if (!errors.empty()) return {failure, std::string("vxnet: ") + errors.front().what(), {}};
+  if (!errors.empty()) return {failure, std::string("vxnet: ") + errors.front().what(), {}, {}, true};
+  const NetworkSpec& spec = *data.network.spec;
+  Outcome outcome;
   try {
     switch (op) {
       case Operation::kStart:
-        return Start(*data.network.spec, config);
+        outcome = Start(spec, ctx);
+        break;
+      case Operation::kStarted:
+        outcome = Started(spec, ctx);
+        break;
       case Operation::kStopped:
-        return Stopped(*data.network.spec, config);
-      default:
-        return {};
+        outcome = Stopped(spec, ctx);
+        break;
+      case Operation::kPortCreated:
+        if (!data.port) throw Error("hook stdin", "port-created", "carries no <networkport>");
+        outcome = PortCreated(spec, *data.port, ctx);
+        break;
+      case Operation::kUpdated: {
+        // The live definition changed: bring OVS in line, as start would.
+        const Deadline deadline = Deadline::After(ctx.config.timeout);
+        Prepared p = Prepare(spec, ctx);
+        ovs::OvsdbClient client = Connect(ctx.config, deadline);
+        outcome.changes = ovs::Reconcile(client, p.desired, deadline).changes;
+        break;
+      }
+      case Operation::kPortDeleted:
+      case Operation::kUnknown:
+        break;
     }
   } catch (const Error& e) {
-    return {failure, std::string("vxnet: ") + e.what(), {}};
+    outcome.exit_status = failure;
+    outcome.message = std::string("vxnet: ") + e.what();
   }
+  if (outcome.exit_status != 0) outcome.exit_status = failure;
+  outcome.managed = true;
+  return outcome;
 }
 
 }  // namespace vxnet::hook

@@ -1,27 +1,38 @@
-// vxnet-hook: installed as /etc/libvirt/hooks/network. libvirt runs it as
-//   network NAME OPERATION SUB-OPERATION -
-// with <hookData> on stdin, and shows its stderr to the user on failure.
+// vxnet-hook: installed as /etc/libvirt/hooks/network and as the qemu hook
+// (/etc/libvirt/hooks/qemu.d/vxnet). libvirt runs it with its argv, a
+// document on stdin, a cleared environment, and waits for it forever while
+// holding the network's lock: so every step here is bounded.
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "common/deadline.h"
 #include "hook/hook.h"
+#include "hook/log.h"
 #include "version.h"
 #include "xml/xml_doc.h"
 
 namespace {
 
 constexpr const char* kHelp =
-    "Usage: vxnet-hook NETWORK OPERATION SUB-OPERATION -\n"
+    "Usage: vxnet-hook NETWORK OPERATION SUB-OPERATION -     (as libvirt's network hook)\n"
+    "       vxnet-hook DOMAIN prepare begin -                (as libvirt's qemu hook)\n"
     "\n"
-    "libvirt's network hook for vxnet overlays. libvirt runs it with the\n"
-    "network's name and the operation (start, started, stopped, port-created,\n"
-    "port-deleted, updated) and writes <hookData> to its standard input.\n"
-    "Networks without vxnet metadata pass untouched (exit 0).\n"
+    "libvirt's hook for vxnet overlays. As /etc/libvirt/hooks/network it builds\n"
+    "the Open vSwitch bridge and VXLAN tunnels a vxnet network declares at\n"
+    "'start', verifies them at 'started', enforces the overlay MTU at\n"
+    "'port-created' and removes the tunnels at 'stopped'. As\n"
+    "/etc/libvirt/hooks/qemu.d/vxnet it refuses guests whose interface MTU the\n"
+    "overlay cannot carry. Networks without vxnet metadata pass untouched.\n"
     "\n"
-    "Install as /etc/libvirt/hooks/network, then restart libvirtd.\n"
+    "Configuration: /etc/vxnet/vxnet.conf (see vxnet.conf(5)).\n"
+    "Log: /var/log/vxnet/vxnet.log and syslog (ident vxnet).\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help and exit\n"
@@ -29,9 +40,48 @@ constexpr const char* kHelp =
     "\n"
     "See vxnet-hook(8).\n";
 
+// The netlink socket is opened only when an operation needs the host.
+class LazyHost : public vxnet::net::HostNetwork {
+ public:
+  std::optional<int> PathMtu(const vxnet::IpAddress& peer) override { return Get().PathMtu(peer); }
+  std::vector<vxnet::IpAddress> LocalAddresses() override { return Get().LocalAddresses(); }
+  std::optional<vxnet::net::LinkInfo> Link(const std::string& name) override { return Get().Link(name); }
+  void EnsureAddress(const std::string& i, const vxnet::Cidr& a) override { Get().EnsureAddress(i, a); }
+  void RemoveAddress(const std::string& i, const vxnet::Cidr& a) override { Get().RemoveAddress(i, a); }
+
+ private:
+  vxnet::net::HostNetwork& Get() {
+    if (!real_) real_ = vxnet::net::MakeNetlinkHostNetwork();
+    return *real_;
+  }
+  std::unique_ptr<vxnet::net::HostNetwork> real_;
+};
+
+// Reads stdin up to the size limit (plus one byte, so oversize is seen)
+// or until the deadline: a writer that never closes cannot hang the hook.
+std::string ReadStdin(const vxnet::Deadline& deadline, bool* timed_out) {
+  std::string text;
+  char buf[65536];
+  while (text.size() <= vxnet::kMaxXmlBytes) {
+    pollfd p{0, POLLIN, 0};
+    const int ready = poll(&p, 1, deadline.poll_timeout_ms());
+    if (ready == 0) {
+      *timed_out = true;
+      break;
+    }
+    if (ready < 0 && errno == EINTR) continue;
+    const ssize_t n = read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << kHelp;
@@ -41,9 +91,7 @@ int main(int argc, char** argv) {
     std::cout << "vxnet-hook " << vxnet::kVersion << "\n";
     return 0;
   }
-  std::string input(vxnet::kMaxXmlBytes + 1, '\0');
-  std::cin.read(input.data(), static_cast<std::streamsize>(input.size()));
-  input.resize(static_cast<std::size_t>(std::cin.gcount()));
+  const vxnet::hook::Role role = vxnet::hook::RoleFromPath(argc > 0 ? argv[0] : "");
 
   vxnet::hook::Config config;
   try {
@@ -56,9 +104,26 @@ int main(int argc, char** argv) {
     std::cerr << "vxnet: " << e.what() << "\n";
     return 1;
   }
+  vxnet::hook::SetupLogging(config);
 
-  const vxnet::hook::Outcome outcome = vxnet::hook::RunNetworkHook(args, input, config);
-  for (const auto& note : outcome.notes) std::cout << "vxnet: " << note << "\n";
+  bool stdin_timed_out = false;
+  const std::string input = ReadStdin(vxnet::Deadline::After(config.timeout), &stdin_timed_out);
+  LazyHost host;
+  vxnet::hook::HookContext ctx{config, host};
+  vxnet::hook::Outcome outcome;
+  if (stdin_timed_out) {
+    outcome = {1, "vxnet: hook stdin was not closed within " + std::to_string(config.timeout.count()) + " ms", {}, {}, false};
+  } else if (role == vxnet::hook::Role::kQemu) {
+    outcome = vxnet::hook::RunQemuHook(args, input, ctx);
+  } else {
+    outcome = vxnet::hook::RunNetworkHook(args, input, ctx);
+  }
+
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  vxnet::hook::LogRun(role == vxnet::hook::Role::kQemu ? "domain" : "network", args.empty() ? "" : args[0],
+                      args.size() > 1 ? args[1] : "", outcome, duration);
+  for (const auto& change : outcome.changes) std::cout << "vxnet: " << change << "\n";
   if (!outcome.message.empty()) std::cerr << outcome.message << "\n";
   return outcome.exit_status;
 }

@@ -228,6 +228,20 @@ Plan PlanTeardown(const std::string& network, const std::string& bridge_name, co
   return plan;
 }
 
+Plan PlanBridgeMtu(const std::string& network, const std::string& bridge_name, int mtu, const OvsState& state) {
+  Plan plan;
+  plan.network = network;
+  plan.bridge_name = bridge_name;
+  const BridgeRow* bridge = state.FindBridge(bridge_name);
+  if (!bridge)
+    throw Error("bridge", bridge_name, "does not exist in OVSDB", "restart the network: virsh net-destroy " + network +
+                                                                      " && virsh net-start " + network);
+  CheckLocalPort(*bridge, state, false, plan);
+  const InterfaceRow* local = state.Interface(plan.local_interface_uuid);
+  if (!local->mtu_request || *local->mtu_request != mtu) plan.set_mtu_request = mtu;
+  return plan;
+}
+
 Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state) {
   Json ops = Json::array();
   const Json root_where = Json::array({Json::array({"_uuid", "==", data::Uuid(state.root_uuid)})});

@@ -55,6 +55,10 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state);
 // this network and nothing but its own port remains.
 Plan PlanTeardown(const std::string& network, const std::string& bridge, const OvsState& state);
 
+// Only the bridge's internal interface MTU (port-created must not touch
+// tunnels). Throws Error when the bridge or its local port is missing.
+Plan PlanBridgeMtu(const std::string& network, const std::string& bridge, int mtu, const OvsState& state);
+
 // The RFC 7047 operations applying `plan` atomically, ending with the
 // next_cfg bump and a select of the new next_cfg (the last operation).
 Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state);

@@ -133,6 +133,23 @@ ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, co
       [&](const OvsState& s) { VerifyApplied(desired, s); });
 }
 
+ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
+                                const Deadline& deadline) {
+  DesiredNetwork only_bridge{network, bridge, "system", mtu, {}};
+  return Converge(
+      client, only_bridge, deadline, [&](const OvsState& s) { return PlanBridgeMtu(network, bridge, mtu, s); },
+      [](const OvsState&) {});
+}
+
+void VerifyNetwork(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
+  OvsState state = ReadState(client, deadline);
+  Plan drift = PlanReconcile(desired, state);
+  if (!drift.empty())
+    throw Error("network '" + desired.network + "'", drift.Describe().front(),
+                "OVS does not hold what the network declares", "restart the network");
+  VerifyApplied(desired, state);
+}
+
 ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
                          const Deadline& deadline) {
   DesiredNetwork none{network, bridge, "system", std::nullopt, {}};

@@ -32,6 +32,14 @@ ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, co
 ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
                          const Deadline& deadline);
 
+// Sets only the bridge's internal interface MTU, waiting until applied.
+ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
+                                const Deadline& deadline);
+
+// Checks without changing anything that OVS holds the network's bridge and
+// tunnels with no interface error. Throws Error naming the first problem.
+void VerifyNetwork(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
+
 // Computes what Reconcile would do, without changing anything.
 Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
 

@@ -1,5 +1,6 @@
-// vxnet-hook as libvirt runs it (argv, stdin, cleared environment aside)
-// against a private Open vSwitch.
+// vxnet-hook as libvirt runs it, inside a network namespace holding a real
+// ovs-vswitchd (userspace datapath) and an underlay veth, so the overlay
+// MTU, the bridge netdev and the host address are the kernel's own.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -7,9 +8,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "ovs_sandbox.h"
+#include "xml/network_xml.h"
 
 namespace vxnet::test {
 namespace {
@@ -22,43 +25,186 @@ class HookOvsTest : public ::testing::Test {
     std::string reason;
     sandbox_ = OvsSandbox::Start(true, &reason);
     if (!sandbox_) GTEST_SKIP() << reason;
+    ns_ = sandbox_->netns();
     config_ = sandbox_->dir() + "/vxnet.conf";
-    std::ofstream(config_) << "# test config\novsdb = " << sandbox_->endpoint() << "\ntimeout = 10\n";
+    WriteConfig("");
+    // The underlay: this host is 198.18.0.1 and 2001:db8::1; peers are
+    // reached through u0, whose MTU each test sets.
+    Ip({"link", "add", "u0", "type", "veth", "peer", "name", "u1"});
+    Ip({"addr", "add", "198.18.0.1/24", "dev", "u0"});
+    Ip({"addr", "add", "2001:db8::1/64", "dev", "u0", "nodad"});
+    Ip({"link", "set", "u0", "up"});
+    Ip({"link", "set", "u1", "up"});
   }
 
-  // Runs the hook for `op` with a captured hookData file; returns exit status.
-  int Hook(const std::string& op, const std::string& fixture, std::string* out = nullptr, std::string* err = nullptr) {
+  void WriteConfig(const std::string& extra) {
+    std::ofstream(config_) << "ovsdb = " << sandbox_->endpoint() << "\ntimeout = 10\nlog_file = " << sandbox_->dir()
+                           << "/log/vxnet.log\nlibvirt_config_dir = " << sandbox_->dir() << "/etc\n"
+                           << "libvirt_state_dir = " << sandbox_->dir() << "/run\n" << extra;
+  }
+
+  void Ip(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ip", "-n", ns_});
+    std::string out;
+    ASSERT_EQ(test::Run(args, &out), 0) << out;
+  }
+
+  // The hookData libvirt would send for `spec`.
+  std::string HookData(const NetworkSpec& spec, const std::string& port = "") {
+    const std::string path = sandbox_->dir() + "/hookdata-" + std::to_string(++files_) + ".xml";
+    std::ofstream(path) << "<hookData>" << FormatNetworkXml(spec) << port << "</hookData>";
+    return path;
+  }
+
+  int Hook(const std::string& op, const std::string& stdin_path, std::string* out = nullptr, std::string* err = nullptr,
+           const std::string& as = VXNET_HOOK) {
     setenv("VXNET_CONFIG", config_.c_str(), 1);
     unsetenv("VXNET_OVSDB");
     const std::string sub = op == "stopped" ? "end" : "begin";
-    return test::Run({VXNET_HOOK, "vxnet0", op, sub, "-"}, out, std::string(VXNET_TEST_DATA) + "/" + fixture, err);
+    std::string ignored;
+    return test::Run({"ip", "netns", "exec", ns_, as, "vxnet0", op, sub, "-"}, out, stdin_path, err ? err : &ignored);
+  }
+
+  static NetworkSpec Spec(std::vector<std::string> peers) {
+    NetworkSpec s;
+    s.vni = 100;
+    s.datapath = Datapath::kNetdev;
+    for (const auto& p : peers) s.peers.push_back(*IpAddress::Parse(p));
+    return s;
+  }
+
+  std::string BridgeMtu() { return sandbox_->Vsctl({"get", "Interface", "ovs-sw0", "mtu_request"}); }
+  std::string KernelMtu(const std::string& dev) {
+    std::string out;
+    test::Run({"ip", "-n", ns_, "-o", "link", "show", dev}, &out);
+    auto pos = out.find(" mtu ");
+    return pos == std::string::npos ? "absent" : out.substr(pos + 5, out.find(' ', pos + 5) - pos - 5);
   }
 
   std::unique_ptr<OvsSandbox> sandbox_;
-  std::string config_;
+  std::string ns_, config_;
+  int files_ = 0;
 };
 
-TEST_F(HookOvsTest, StartBuildsTheOverlayStoppedRemovesIt) {
+TEST_F(HookOvsTest, StartBuildsTheOverlayAtTheUnderlayMtuStoppedRemovesIt) {
+  NetworkSpec spec = Spec({"198.18.0.1", "198.18.0.2", "198.18.0.3"});  // .1 is this host
+  spec.address = Cidr::Parse("10.100.0.1/16");
+  const std::string in = HookData(spec);
   std::string out, err;
-  ASSERT_EQ(Hook("start", "hookdata/start.xml", &out, &err), 0) << err;
-  EXPECT_EQ(err, "");
+  ASSERT_EQ(Hook("start", in, &out, &err), 0) << err;
   EXPECT_NE(out.find("create bridge ovs-sw0"), std::string::npos) << out;
-  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");
   EXPECT_EQ(sandbox_->Vsctl({"get", "Bridge", "ovs-sw0", "datapath_type"}), "netdev");
-  const std::string tunnels =
-      sandbox_->Vsctl({"--bare", "--columns=options", "find", "Interface", "type=vxlan"});
+  EXPECT_EQ(BridgeMtu(), "1450");
+  const std::string tunnels = sandbox_->Vsctl({"--bare", "--columns=options", "find", "Interface", "type=vxlan"});
   EXPECT_NE(tunnels.find("key=100 remote_ip=198.18.0.2"), std::string::npos) << tunnels;
   EXPECT_NE(tunnels.find("key=100 remote_ip=198.18.0.3"), std::string::npos) << tunnels;
+  EXPECT_EQ(tunnels.find("remote_ip=198.18.0.1"), std::string::npos) << "a tunnel to this host itself";
+  // The kernel netdev libvirt copies the MTU from, with the host address.
+  EXPECT_EQ(KernelMtu("ovs-sw0"), "1450");
+  std::string addr;
+  test::Run({"ip", "-n", ns_, "-o", "addr", "show", "dev", "ovs-sw0"}, &addr);
+  EXPECT_NE(addr.find("10.100.0.1/16"), std::string::npos) << addr;
 
-  EXPECT_EQ(Hook("started", "hookdata/started.xml"), 0);
-  EXPECT_EQ(Hook("port-created", "hookdata/port-created.xml"), 0);
-  EXPECT_EQ(Hook("start", "hookdata/start.xml", &out), 0);  // again: nothing to do
-  EXPECT_NE(out.find("0 change(s)"), std::string::npos) << out;
+  EXPECT_EQ(Hook("started", in, nullptr, &err), 0) << err;
+  EXPECT_EQ(Hook("start", in, &out), 0);  // again: nothing to do
+  EXPECT_NE(out.find("overlay MTU 1450, 2 tunnel(s)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("add tunnel"), std::string::npos) << out;
 
-  ASSERT_EQ(Hook("stopped", "hookdata/stopped.xml", &out, &err), 0) << err;
+  ASSERT_EQ(Hook("stopped", in, &out, &err), 0) << err;
   EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
-  EXPECT_EQ(Hook("stopped", "hookdata/stopped.xml", &out, &err), 0) << err;  // idempotent
+  EXPECT_EQ(KernelMtu("ovs-sw0"), "absent");
+  EXPECT_EQ(Hook("stopped", in, &out, &err), 0) << err;  // idempotent
   EXPECT_EQ(err, "");
+  // One line per run in the log.
+  std::ifstream log(sandbox_->dir() + "/log/vxnet.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("network=vxnet0 op=start outcome=ok changes="), std::string::npos) << text;
+  EXPECT_NE(text.find("network=vxnet0 op=stopped outcome=ok"), std::string::npos) << text;
+}
+
+// underlay 1500 -> 1450 (above), 9000 -> 8950, IPv6 peer -> 1430, a route's
+// own MTU wins over the device's, mixed peers -> the minimum.
+TEST_F(HookOvsTest, OverlayMtuTableFromTheRealRoutingTable) {
+  struct Case {
+    std::string underlay_mtu;
+    std::vector<std::string> peers;
+    std::string expected;
+  };
+  Ip({"route", "add", "198.18.7.0/24", "dev", "u0", "mtu", "1400"});
+  for (const Case& c : std::vector<Case>{{"9000", {"198.18.0.2"}, "8950"},
+                                         {"1500", {"2001:db8::2"}, "1430"},
+                                         {"9000", {"2001:db8::2", "198.18.0.2"}, "8930"},
+                                         {"9000", {"198.18.0.2", "198.18.7.9"}, "1350"}}) {
+    Ip({"link", "set", "u0", "mtu", c.underlay_mtu});
+    std::string err;
+    EXPECT_EQ(Hook("start", HookData(Spec(c.peers)), nullptr, &err), 0) << err;
+    EXPECT_EQ(BridgeMtu(), c.expected) << "underlay " << c.underlay_mtu << ", peers " << c.peers.size();
+    EXPECT_EQ(Hook("started", HookData(Spec(c.peers)), nullptr, &err), 0) << err;
+    EXPECT_EQ(KernelMtu("ovs-sw0"), c.expected);
+    EXPECT_EQ(Hook("stopped", HookData(Spec(c.peers))), 0);
+  }
+}
+
+TEST_F(HookOvsTest, RefusalsLeaveNothingBehind) {
+  std::string err;
+  NetworkSpec too_big = Spec({"198.18.0.2"});
+  too_big.mtu = 1500;
+  EXPECT_EQ(Hook("start", HookData(too_big), nullptr, &err), 1);
+  EXPECT_NE(err.find("exceeds the overlay MTU 1450"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\n'), std::string::npos);
+  EXPECT_EQ(Hook("start", HookData(Spec({"203.0.113.9"})), nullptr, &err), 1);  // no route in this namespace
+  EXPECT_NE(err.find("peer '203.0.113.9': has no route from this host"), std::string::npos) << err;
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
+}
+
+TEST_F(HookOvsTest, StartedRefusesABrokenOverlayAndUndoesStart) {
+  const std::string in = HookData(Spec({"198.18.0.2"}));
+  ASSERT_EQ(Hook("start", in), 0);
+  // Something breaks the tunnel between start and started.
+  const std::string tunnel = sandbox_->Vsctl({"--bare", "--columns=name", "find", "Interface", "type=vxlan"});
+  sandbox_->Vsctl({"set", "Interface", tunnel, "type=geneve"});
+  std::string err;
+  EXPECT_EQ(Hook("started", in, nullptr, &err), 1);
+  EXPECT_NE(err.find("OVS does not hold what the network declares"), std::string::npos) << err;
+  EXPECT_NE(err.find("(vxnet removed what start made)"), std::string::npos) << err;
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
+}
+
+TEST_F(HookOvsTest, PortCreatedRepairsMtuDriftAndAppliesTheGuestPolicy) {
+  const NetworkSpec spec = Spec({"198.18.0.2"});
+  ASSERT_EQ(Hook("start", HookData(spec)), 0);
+  sandbox_->Vsctl({"set", "Interface", "ovs-sw0", "mtu_request=1500"});  // drift
+  const std::string port =
+      "<networkport><uuid>03ea3a12-3009-4d5d-8579-f5014123351f</uuid><owner><name>vm0</name>"
+      "<uuid>eae982a5-b9ea-41b9-8d36-c0cc92dc7677</uuid></owner><mac address='52:54:00:e8:6a:6e'/>"
+      "<plug type='bridge' bridge='ovs-sw0'/></networkport>";
+  // A transient domain: no definition on disk. The MTU is repaired anyway.
+  std::string out, err;
+  EXPECT_EQ(Hook("port-created", HookData(spec, port), &out, &err), 0) << err;
+  EXPECT_EQ(BridgeMtu(), "1450");
+  EXPECT_EQ(KernelMtu("ovs-sw0"), "1450");
+  // A persistent definition declaring 9000 is refused by name.
+  std::filesystem::create_directories(sandbox_->dir() + "/etc/qemu");
+  std::filesystem::copy_file(std::string(VXNET_TEST_DATA) + "/domains/vm-mtu9000.xml", sandbox_->dir() + "/etc/qemu/vm0.xml");
+  EXPECT_EQ(Hook("port-created", HookData(spec, port), nullptr, &err), 1);
+  EXPECT_EQ(err,
+            "vxnet: domain 'vm0' interface 52:54:00:e8:6a:6e MTU '9000': exceeds the overlay MTU 1450 of network "
+            "'vxnet0'; set <mtu size='1450'/> in the interface (vxnet-gen interface --network vxnet0 --mtu 1450)");
+  // The qemu hook refuses the same guest at prepare, from its stdin.
+  std::filesystem::create_directories(sandbox_->dir() + "/run/network");
+  std::ofstream(sandbox_->dir() + "/run/network/vxnet0.xml") << "<networkstatus>" << FormatNetworkXml(spec) << "</networkstatus>";
+  const std::string qemu_dir = sandbox_->dir() + "/hooks/qemu.d";
+  std::filesystem::create_directories(qemu_dir);
+  std::filesystem::create_symlink(VXNET_HOOK, qemu_dir + "/vxnet");
+  setenv("VXNET_CONFIG", config_.c_str(), 1);
+  EXPECT_EQ(test::Run({"ip", "netns", "exec", ns_, qemu_dir + "/vxnet", "vm0", "prepare", "begin", "-"}, nullptr,
+                std::string(VXNET_TEST_DATA) + "/domains/vm-mtu9000.xml", &err),
+            1);
+  EXPECT_NE(err.find("MTU '9000': exceeds the overlay MTU 1450"), std::string::npos) << err;
+  EXPECT_EQ(test::Run({"ip", "netns", "exec", ns_, qemu_dir + "/vxnet", "vm0", "prepare", "begin", "-"}, nullptr,
+                std::string(VXNET_TEST_DATA) + "/domains/vm-mtu1450.xml", &err),
+            0)
+      << err;
 }
 
 TEST_F(HookOvsTest, UnmanagedNetworkLeavesOvsdbUntouched) {
@@ -66,9 +212,8 @@ TEST_F(HookOvsTest, UnmanagedNetworkLeavesOvsdbUntouched) {
   const std::string in = sandbox_->dir() + "/hookdata.xml";
   std::ifstream corpus(std::string(VXNET_TEST_DATA) + "/libvirt-networkxml/openvswitch-net.xml");
   std::ofstream(in) << "<hookData>" << corpus.rdbuf() << "</hookData>";
-  setenv("VXNET_CONFIG", config_.c_str(), 1);
   std::string err;
-  EXPECT_EQ(test::Run({VXNET_HOOK, "openvswitch-net", "start", "begin", "-"}, nullptr, in, &err), 0);
+  EXPECT_EQ(Hook("start", in, nullptr, &err), 0);
   EXPECT_EQ(err, "");
   EXPECT_EQ(sandbox_->Vsctl({"show"}), before);
 }
@@ -81,14 +226,13 @@ TEST_F(HookOvsTest, StalledOvsdbFailsStartWithinTheConfiguredTimeout) {
   std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
   ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(listen(listener, 4), 0);
-  std::ofstream(config_) << "ovsdb = unix:" << path << "\ntimeout = 1\n";
+  std::ofstream(config_) << "ovsdb = unix:" << path << "\ntimeout = 1\nlog_file = " << sandbox_->dir() << "/v.log\n";
   const auto t0 = std::chrono::steady_clock::now();
   std::string err;
-  EXPECT_EQ(Hook("start", "hookdata/start.xml", nullptr, &err), 1);
+  EXPECT_EQ(Hook("start", HookData(Spec({"198.18.0.2"})), nullptr, &err), 1);
   const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_EQ(err, "vxnet: OVSDB server 'unix:" + path +
-                     "': did not answer 'get_schema' within 1000 ms; check that ovsdb-server is running and not stalled");
-  EXPECT_LT(elapsed, 2s);
+  EXPECT_EQ(err.rfind("vxnet: OVSDB server 'unix:" + path + "': did not answer 'get_schema' within 1000 ms", 0), 0u) << err;
+  EXPECT_LT(elapsed, 2s);  // nothing was committed, so there is nothing to undo
   close(listener);
 }
 

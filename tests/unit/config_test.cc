@@ -35,7 +35,8 @@ TEST(Config, BadLinesAreNamed) {
   };
   EXPECT_EQ(error("ovsdb = unix:/x\nnonsense\n"), "config file /etc/vxnet/vxnet.conf line 2 'nonsense': is not 'key = value'");
   EXPECT_EQ(error("colour = red"),
-            "config file /etc/vxnet/vxnet.conf line 1 'colour': is not a known key (ovsdb, timeout, log_level, log_file, guest_mtu_policy)");
+            "config file /etc/vxnet/vxnet.conf line 1 'colour': is not a known key (ovsdb, timeout, log_level, log_file, "
+            "guest_mtu_policy, libvirt_state_dir, libvirt_config_dir)");
   EXPECT_NE(error("ovsdb = http://x").find("must be unix:PATH or tcp:IP:PORT"), std::string::npos);
   EXPECT_NE(error("timeout = 0").find("1 to 600 seconds"), std::string::npos);
   EXPECT_NE(error("log_file = relative.log").find("absolute path"), std::string::npos);

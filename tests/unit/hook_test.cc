@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "fake_host.h"
 #include "test_util.h"
+#include "xml/domain_xml.h"
 
 namespace vxnet::hook {
 namespace {
@@ -23,11 +26,23 @@ Config NoOvsdb() {
   return c;
 }
 
+test::FakeHost g_host;
+
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text) {
-  return vxnet::hook::RunNetworkHook(args, stdin_text, NoOvsdb());
+  static const Config config = NoOvsdb();
+  HookContext ctx{config, g_host};
+  return vxnet::hook::RunNetworkHook(args, stdin_text, ctx);
 }
 
-TEST(NetworkHook, UnmanagedNetworksPassUntouched) {
+class NetworkHook : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_host = test::FakeHost();
+    g_host.path_mtu = {{"198.18.0.2", 1500}, {"198.18.0.3", 1500}};
+  }
+};
+
+TEST_F(NetworkHook, UnmanagedNetworksPassUntouched) {
   for (const auto& entry : std::filesystem::directory_iterator(std::string(VXNET_TEST_DATA) + "/libvirt-networkxml")) {
     const std::string stdin_text = "<hookData>" + test::ReadFile(entry.path()) + "</hookData>";
     for (const char* op : {"start", "started", "stopped", "port-created", "port-deleted", "updated"}) {
@@ -36,28 +51,40 @@ TEST(NetworkHook, UnmanagedNetworksPassUntouched) {
       EXPECT_EQ(o.message, "");
     }
   }
+  EXPECT_EQ(g_host.calls, 0) << "an unmanaged network made the hook look at the host";
 }
 
-TEST(NetworkHook, ValidManagedNetworksPassWhereNoOvsWorkIsDue) {
-  for (const char* op : {"started", "port-created", "port-deleted"}) {
+TEST_F(NetworkHook, PortDeletedNeedsNothing) {
+  for (const char* op : {"port-deleted"}) {
     Outcome o = RunNetworkHook(Args(op), Fixture(std::string("hookdata/") + op + ".xml"));
     EXPECT_EQ(o.exit_status, 0) << op << ": " << o.message;
   }
 }
 
-TEST(NetworkHook, StartWithoutOvsdbIsRefusedNamingTheEndpoint) {
+TEST_F(NetworkHook, StartWithoutOvsdbIsRefusedNamingTheEndpoint) {
   Outcome o = RunNetworkHook(Args("start"), Fixture("hookdata/start.xml"));
   EXPECT_EQ(o.exit_status, 1);
   EXPECT_EQ(o.message,
             "vxnet: OVSDB endpoint 'unix:/nonexistent/vxnet-test/db.sock': cannot connect: No such file or directory; "
             "is ovsdb-server running? The endpoint is set by 'ovsdb' in /etc/vxnet/vxnet.conf");
+  // started refuses too; port-created (which re-asserts the MTU) as well.
+  EXPECT_EQ(RunNetworkHook(Args("started"), Fixture("hookdata/started.xml")).exit_status, 1);
+  EXPECT_EQ(RunNetworkHook(Args("port-created"), Fixture("hookdata/port-created.xml")).exit_status, 1);
   // stopped cannot abort anything: it reports and exits 0.
   Outcome stopped = RunNetworkHook(Args("stopped", "end"), Fixture("hookdata/stopped.xml"));
   EXPECT_EQ(stopped.exit_status, 0);
   EXPECT_NE(stopped.message.find("cannot connect"), std::string::npos);
 }
 
-TEST(NetworkHook, InvalidNetworkAbortsOnlyWhereLibvirtListens) {
+TEST_F(NetworkHook, MtuRefusalComesBeforeAnyChange) {
+  g_host.path_mtu.erase("198.18.0.3");
+  Outcome o = RunNetworkHook(Args("start"), Fixture("hookdata/start.xml"));
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_EQ(o.message.rfind("vxnet: network 'vxnet0' peer '198.18.0.3': has no route from this host", 0), 0u) << o.message;
+  EXPECT_TRUE(g_host.addresses.empty());
+}
+
+TEST_F(NetworkHook, InvalidNetworkAbortsOnlyWhereLibvirtListens) {
   const std::string bad = "<hookData>" + Fixture("networks/long-bridge.xml") + "</hookData>";
   Outcome start = RunNetworkHook(Args("start"), bad);
   EXPECT_EQ(start.exit_status, 1);
@@ -65,12 +92,86 @@ TEST(NetworkHook, InvalidNetworkAbortsOnlyWhereLibvirtListens) {
   EXPECT_EQ(RunNetworkHook(Args("stopped", "end"), bad).exit_status, 0);
 }
 
-TEST(NetworkHook, GarbageOnStdinIsAOneLineRefusal) {
+TEST_F(NetworkHook, GarbageOnStdinIsAOneLineRefusal) {
   Outcome o = RunNetworkHook(Args("start"), std::string("\x01\x02\xff garbage", 11));
   EXPECT_EQ(o.exit_status, 1);
   EXPECT_EQ(o.message.find('\n'), std::string::npos);
   EXPECT_EQ(RunNetworkHook(Args("some-future-op"), "junk").exit_status, 0);
   EXPECT_EQ(RunNetworkHook({"vxnet0"}, "").exit_status, 2);
+}
+
+}  // namespace
+}  // namespace vxnet::hook
+
+namespace vxnet::hook {
+namespace {
+
+// The qemu hook reads the active network from libvirt's state directory.
+class QemuHook : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vxnet-qemu-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ + "/network");
+    // The captured hookData wraps the network; keep only <network>…</network>.
+    std::string text = test::Fixture("hookdata/start.xml");
+    text = text.substr(text.find("<network>"), text.find("</network>") + 10 - text.find("<network>"));
+    std::ofstream(dir_ + "/network/vxnet0.xml") << "<networkstatus><class_id bitmap='0-2'/>" << text << "</networkstatus>";
+    config_.libvirt_state_dir = dir_;
+    host_.path_mtu = {{"198.18.0.2", 1500}, {"198.18.0.3", 1500}};
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Outcome Run(const std::string& fixture, const std::string& op = "prepare") {
+    HookContext ctx{config_, host_};
+    return RunQemuHook({"vm0", op, "begin", "-"}, test::Fixture("domains/" + fixture), ctx);
+  }
+
+  std::string dir_;
+  Config config_;
+  test::FakeHost host_;
+};
+
+TEST_F(QemuHook, GuestAboveTheOverlayMtuIsRefused) {
+  Outcome o = Run("vm-mtu9000.xml");
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_EQ(o.message,
+            "vxnet: domain 'vm0' interface 52:54:00:e8:6a:6e MTU '9000': exceeds the overlay MTU 1450 of network "
+            "'vxnet0'; set <mtu size='1450'/> in the interface (vxnet-gen interface --network vxnet0 --mtu 1450)");
+}
+
+TEST_F(QemuHook, GuestAtTheOverlayMtuStartsAndOtherOperationsPass) {
+  EXPECT_EQ(Run("vm-mtu1450.xml").exit_status, 0);
+  EXPECT_EQ(Run("vm-mtu9000.xml", "start").exit_status, 0);
+  EXPECT_EQ(Run("vm-mtu9000.xml", "release").exit_status, 0);
+}
+
+TEST_F(QemuHook, NoMtuWarnsByDefaultAndIsRefusedWhenStrict) {
+  Outcome warn = Run("vm-nomtu.xml");
+  EXPECT_EQ(warn.exit_status, 0);
+  ASSERT_EQ(warn.warnings.size(), 1u);
+  config_.guest_mtu_policy = GuestMtuPolicy::kStrict;
+  EXPECT_EQ(Run("vm-nomtu.xml").exit_status, 1);
+}
+
+TEST_F(QemuHook, InterfacesOnInactiveOrForeignNetworksPass) {
+  std::filesystem::remove(dir_ + "/network/vxnet0.xml");
+  EXPECT_EQ(Run("vm-mtu9000.xml").exit_status, 0);
+  EXPECT_EQ(host_.calls, 0);
+}
+
+TEST(DomainXml, ReadsInterfacesFromDefinitionAndStatus) {
+  Domain d = ParseDomainXml(test::Fixture("domains/vm-mtu9000.xml"));
+  EXPECT_EQ(d.name, "vm0");
+  ASSERT_EQ(d.interfaces.size(), 2u);
+  EXPECT_EQ(d.interfaces[0].network, "vxnet0");
+  EXPECT_EQ(d.interfaces[0].mac, "52:54:00:e8:6a:6e");
+  EXPECT_EQ(d.interfaces[0].mtu, 9000);
+  EXPECT_EQ(d.interfaces[1].mtu, std::nullopt);
+  Domain status = ParseDomainXml("<domstatus state='running'>" + test::Fixture("domains/vm-mtu1450.xml") + "</domstatus>");
+  EXPECT_EQ(status.interfaces[0].mtu, 1450);
+  EXPECT_THROW(ParseDomainXml("<network/>"), Error);
 }
 
 }  // namespace

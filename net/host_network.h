@@ -1,0 +1,40 @@
+#pragma once
+// The host kernel's networking as vxnet needs it, behind an interface so
+// that the MTU rules and hook operations are unit-tested with a fake while
+// integration tests run the netlink implementation in a private namespace.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+
+namespace vxnet::net {
+
+struct LinkInfo {
+  int mtu = 0;
+  bool up = false;
+};
+
+class HostNetwork {
+ public:
+  virtual ~HostNetwork() = default;
+
+  // The path MTU towards `peer` as the routing table has it: the route's
+  // MTU metric, else the egress device's MTU. nullopt: no route.
+  virtual std::optional<int> PathMtu(const IpAddress& peer) = 0;
+  // Every address configured on this host (any interface).
+  virtual std::vector<IpAddress> LocalAddresses() = 0;
+  // nullopt when no such netdev exists.
+  virtual std::optional<LinkInfo> Link(const std::string& name) = 0;
+  // Adds `address` to `ifname` if absent and sets the link up. Idempotent.
+  virtual void EnsureAddress(const std::string& ifname, const Cidr& address) = 0;
+  // Removes `address` from `ifname` if present. Idempotent.
+  virtual void RemoveAddress(const std::string& ifname, const Cidr& address) = 0;
+};
+
+// The real host, through rtnetlink (libnl-route-3). Throws Error when no
+// netlink socket can be opened.
+std::unique_ptr<HostNetwork> MakeNetlinkHostNetwork();
+
+}  // namespace vxnet::net

@@ -1,0 +1,48 @@
+#include "net/overlay_mtu.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace vxnet::net {
+
+OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
+  OverlayMtu result;
+  result.own_addresses = host.LocalAddresses();
+  const std::string network = "network '" + spec.name + "'";
+  std::string limiting_peer;
+  int limiting_underlay = 0;
+  for (const IpAddress& peer : spec.peers) {
+    if (std::find(result.own_addresses.begin(), result.own_addresses.end(), peer) != result.own_addresses.end())
+      continue;
+    const std::optional<int> path = host.PathMtu(peer);
+    if (!path) {
+      if (!spec.mtu)
+        throw Error(network + " peer", peer.ToString(), "has no route from this host, so the overlay MTU cannot be derived",
+                    "add a route to the peer, or declare mtu='N' on the vxnet:overlay element");
+      result.warnings.push_back(network + ": peer " + peer.ToString() + " has no route from this host; using the declared MTU " +
+                                std::to_string(*spec.mtu));
+      continue;
+    }
+    const int overlay = *path - (peer.is_v4() ? kVxlanOverheadV4 : kVxlanOverheadV6);
+    if (!result.path_limit || overlay < *result.path_limit) {
+      result.path_limit = overlay;
+      limiting_peer = peer.ToString();
+      limiting_underlay = *path;
+    }
+  }
+  if (result.path_limit && *result.path_limit < kMinMtu)
+    throw Error(network + " underlay MTU towards " + limiting_peer, std::to_string(limiting_underlay),
+                "leaves an overlay MTU below " + std::to_string(kMinMtu), "raise the underlay MTU");
+  if (spec.mtu && result.path_limit && *spec.mtu > *result.path_limit)
+    throw Error(network + " MTU", std::to_string(*spec.mtu),
+                "exceeds the overlay MTU " + std::to_string(*result.path_limit) + " that the path to peer " + limiting_peer +
+                    " carries (underlay MTU " + std::to_string(limiting_underlay) + " minus " +
+                    std::to_string(IpAddress::Parse(limiting_peer)->is_v4() ? kVxlanOverheadV4 : kVxlanOverheadV6) +
+                    " bytes of VXLAN overhead)",
+                "declare mtu='" + std::to_string(*result.path_limit) + "' or less, or raise the underlay MTU");
+  result.mtu = spec.mtu ? spec.mtu : result.path_limit;
+  return result;
+}
+
+}  // namespace vxnet::net
