@@ -8,7 +8,8 @@ build-essential cmake pkg-config git
 libxml2-dev libxml2-utils libvirt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 libcli11-dev libgtest-dev libgmock-dev libnl-3-dev libnl-route-3-dev
 libvirt-clients libvirt-daemon openvswitch-switch openvswitch-common
-iproute2 iputils-ping tcpdump procps util-linux
+iproute2 iputils-ping iputils-arping tcpdump procps util-linux man-db
+qemu-system-x86 qemu-utils cpio gzip
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,274 @@
+#!/bin/bash
+# vxnet's emulated KVM hosts. Source this file; it defines:
+#   lab_require              exit 77 (CTest: skipped) with the reason when a
+#                            prerequisite cannot exist here
+#   lab_up N [MTU]           N hosts on one underlay (MTU default 1500)
+#   lab_down                 remove everything lab_up made (idempotent; also
+#                            run by the traps lab_up installs)
+#   hx I CMD...              run CMD inside host I
+#   lab_virsh I ARGS...      virsh on host I's libvirtd
+#   lab_wait SECS CMD...     retry CMD every 0.2 s, at most SECS seconds
+# Host I is a network namespace plus a private mount namespace (held by a
+# "holder" process) with its own /run, /var (overlay), /etc/libvirt; in it
+# run ovsdb-server and ovs-vswitchd (userspace datapath) at their default
+# paths and libvirtd, with the freshly built vxnet-hook installed as the
+# network hook and the qemu hook. Its underlay address 198.18.0.I/24 sits on
+# an OVS netdev bridge br-phy (userspace tunnelling routes and ARPs there),
+# whose port eth0 is a veth into the switch namespace's Linux bridge.
+# Nothing is added to the root namespace and nothing is written to the real
+# /etc, /run or /var.
+#
+# Needs: VXNET_BUILD (the build directory holding hook/vxnet-hook and
+# gen/vxnet-gen), root, ip, unshare, nsenter, OVS, libvirtd, qemu.
+set -u
+
+LAB_SELF=$(readlink -f "${BASH_SOURCE[0]}")
+LAB_ID=${LAB_ID:-$$}
+LAB_PREFIX=vxl$LAB_ID
+LAB_DIR=${LAB_DIR:-}
+LAB_HOSTS=0
+
+lab_log() { echo "lab: $*" >&2; }
+
+lab_require() {
+    [ "$(id -u)" -eq 0 ] || { echo "SKIP: the lab needs root"; exit 77; }
+    local tool
+    for tool in ip unshare nsenter ovsdb-server ovs-vswitchd ovs-vsctl libvirtd virsh qemu-system-x86_64 tcpdump; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/install-deps.sh installs it)"; exit 77; }
+    done
+    [ -x "${VXNET_BUILD:-}/hook/vxnet-hook" ] || { echo "lab: VXNET_BUILD must name a build directory" >&2; exit 1; }
+    grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+    grep -qw overlay /proc/filesystems || { echo "SKIP: no overlay filesystem in this kernel"; exit 77; }
+}
+
+hx() {
+    local host=$1
+    shift
+    nsenter -t "$(cat "$LAB_DIR/h$host/holder.pid")" -m -n -- "$@"
+}
+
+lab_virsh() {
+    local host=$1
+    shift
+    hx "$host" timeout 60 virsh -q -c qemu:///system "$@"
+}
+
+lab_wait() {
+    local deadline=$((SECONDS + $1))
+    shift
+    while ((SECONDS < deadline)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# Inside the new mount namespace: private views, then hold it open.
+_lab_holder() {
+    local dir=$1
+    mount --make-rprivate /
+    mount -t tmpfs -o mode=755 tmpfs /run
+    mkdir -p /run/openvswitch /run/lock /run/libvirt
+    mount --bind "$dir/ovs" /run/openvswitch
+    mount -t overlay overlay -o "lowerdir=/var,upperdir=$dir/var.up,workdir=$dir/var.work" /var
+    mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/openvswitch
+    mount --bind "$dir/etc-libvirt" /etc/libvirt
+    mount --bind "$dir/passwd" /etc/passwd
+    mount --bind "$dir/group" /etc/group
+    echo $$ >"$dir/holder.pid.tmp"
+    mv "$dir/holder.pid.tmp" "$dir/holder.pid"
+    exec sleep infinity
+}
+
+_lab_host_files() {
+    local dir=$1
+    mkdir -p "$dir"/{ovs,var.up,var.work,etc-libvirt/hooks/qemu.d}
+    cat >"$dir/etc-libvirt/libvirtd.conf" <<'CONF'
+unix_sock_group = "root"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+CONF
+    # No cgroups, namespaces or security drivers inside this emulated host.
+    cat >"$dir/etc-libvirt/qemu.conf" <<'CONF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+cgroup_controllers = [ ]
+namespaces = [ ]
+stdio_handler = "file"
+CONF
+    cp /etc/libvirt/libvirt.conf "$dir/etc-libvirt/" 2>/dev/null || true
+    # The product under test, installed where libvirt looks for it.
+    install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
+    install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+    cp /etc/passwd "$dir/passwd"
+    cp /etc/group "$dir/group"
+    getent passwd libvirt-qemu >/dev/null ||
+        echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >>"$dir/passwd"
+    getent group libvirt-qemu >/dev/null || echo 'libvirt-qemu:x:64055:' >>"$dir/group"
+    getent group kvm >/dev/null || echo 'kvm:x:64056:' >>"$dir/group"
+}
+
+# Removes what earlier, killed lab runs left (their pid is gone).
+_lab_remove_stale() {
+    local ns id
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^vxl[0-9]*-' || true); do
+        id=${ns#vxl}
+        id=${id%%-*}
+        kill -0 "$id" 2>/dev/null && continue
+        _lab_kill_namespace_processes "$ns"
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}
+
+# Every process whose network namespace is $1 was started by the lab.
+_lab_kill_namespace_processes() {
+    local ns=$1 pids="" p i
+    pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+    [ -n "$pids" ] || return 0
+    kill $pids 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        p=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+        [ -z "$p" ] && return 0
+        sleep 0.1
+    done
+    kill -9 $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
+}
+
+lab_down() {
+    local i
+    [ -n "$LAB_DIR" ] || return 0
+    for ((i = 1; i <= LAB_HOSTS; i++)); do
+        if [ -s "$LAB_DIR/h$i/holder.pid" ] && kill -0 "$(cat "$LAB_DIR/h$i/holder.pid")" 2>/dev/null; then
+            # Guests first, so qemu does not outlive its libvirtd.
+            for dom in $(hx "$i" timeout 10 virsh -q -c qemu:///system list --name 2>/dev/null); do
+                hx "$i" timeout 10 virsh -q -c qemu:///system destroy "$dom" >/dev/null 2>&1
+            done
+        fi
+        _lab_kill_namespace_processes "$LAB_PREFIX-h$i"
+        ip netns del "$LAB_PREFIX-h$i" 2>/dev/null || true
+    done
+    _lab_kill_namespace_processes "$LAB_PREFIX-sw"
+    ip netns del "$LAB_PREFIX-sw" 2>/dev/null || true
+    if [ -z "${VXNET_KEEP_LAB:-}" ]; then rm -rf "$LAB_DIR"; else lab_log "kept $LAB_DIR"; fi
+    LAB_DIR=
+    LAB_HOSTS=0
+}
+
+# lab_up N [MTU]
+lab_up() {
+    local n=$1 mtu=${2:-1500} i sw=$LAB_PREFIX-sw ns dir
+    _lab_remove_stale
+    LAB_DIR=$(mktemp -d /tmp/vxnet-lab-XXXXXX)
+    LAB_HOSTS=$n
+    trap 'lab_down' EXIT
+    trap 'lab_down; exit 130' INT TERM
+
+    ip netns add "$sw"
+    ip -n "$sw" link set lo up
+    ip -n "$sw" link add br0 type bridge
+    ip -n "$sw" link set br0 mtu "$mtu" up
+    for ((i = 1; i <= n; i++)); do
+        ns=$LAB_PREFIX-h$i
+        dir=$LAB_DIR/h$i
+        ip netns add "$ns"
+        ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        ip -n "$sw" link add "h$i" mtu "$mtu" type veth peer name eth0 netns "$ns"
+        ip -n "$sw" link set "h$i" master br0 up
+        ip -n "$ns" link set eth0 mtu "$mtu" up
+
+        _lab_host_files "$dir"
+        setsid -f ip netns exec "$ns" unshare -m --propagation private "$LAB_SELF" _lab_holder "$dir" \
+            </dev/null >"$dir/holder.log" 2>&1
+        lab_wait 10 test -s "$dir/holder.pid" || { lab_log "host $i: holder did not start: $(cat "$dir/holder.log")"; return 1; }
+
+        hx "$i" ovsdb-tool create /run/openvswitch/conf.db /usr/share/openvswitch/vswitch.ovsschema
+        lab_start_ovsdb "$i"
+        hx "$i" ovs-vsctl --timeout=10 --no-wait init
+        lab_start_vswitchd "$i" || return 1
+        # The host's own underlay: userspace tunnelling needs the address on
+        # an OVS netdev bridge holding the NIC.
+        hx "$i" ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev \
+            -- set Interface br-phy mtu_request="$mtu" -- add-port br-phy eth0
+        hx "$i" ip addr add "198.18.0.$i/24" dev br-phy
+        hx "$i" ip link set br-phy up
+
+        hx "$i" libvirtd --daemon --pid-file=/run/libvirtd.pid
+    done
+    for ((i = 1; i <= n; i++)); do
+        lab_wait 30 hx "$i" virsh -q -c qemu:///system version ||
+            { lab_log "host $i: libvirtd did not answer within 30 s"; return 1; }
+    done
+}
+
+lab_start_vswitchd() {
+    hx "$1" ovs-vswitchd unix:/run/openvswitch/db.sock --pidfile=/run/openvswitch/ovs-vswitchd.pid \
+        --log-file=/run/openvswitch/ovs-vswitchd.log --detach -vconsole:off 2>/dev/null
+}
+
+lab_start_ovsdb() {
+    hx "$1" ovsdb-server /run/openvswitch/conf.db --remote=punix:/run/openvswitch/db.sock \
+        --pidfile=/run/openvswitch/ovsdb-server.pid --log-file=/run/openvswitch/ovsdb-server.log \
+        --detach -vconsole:off 2>/dev/null
+}
+
+# lab_stop_daemon I NAME: asks an OVS daemon to exit and waits until it has.
+lab_stop_daemon() {
+    local pidfile=$LAB_DIR/h$1/ovs/$2.pid pid
+    pid=$(cat "$pidfile" 2>/dev/null) || return 0
+    hx "$1" ovs-appctl -t "$2" exit >/dev/null 2>&1
+    lab_wait 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
+}
+
+# lab_network_xml I : vxnet-gen's network for host I of LAB_HOSTS (peers =
+# the other hosts, host address 10.100.0.I/16), written to a file; prints it.
+lab_network_xml() {
+    local i=$1 j args=()
+    for ((j = 1; j <= LAB_HOSTS; j++)); do
+        [ "$j" -eq "$i" ] || args+=(--peer "198.18.0.$j")
+    done
+    "$VXNET_BUILD/gen/vxnet-gen" network "${args[@]}" --vni 100 --datapath netdev \
+        --address "10.100.0.$i/16" -o "$LAB_DIR/h$i/vxnet0.xml" || return 1
+    echo "$LAB_DIR/h$i/vxnet0.xml"
+}
+
+# lab_guest_xml I PEER_IP IFACE_XML : a TCG guest vmI at 10.100.1.I/16 whose
+# interface is IFACE_XML (vxnet-gen interface output); prints the file.
+lab_guest_xml() {
+    local i=$1 peer=$2 iface=$3 guest
+    guest=$("$(dirname "$LAB_SELF")/build-guest.sh") || return 1
+    local file=$LAB_DIR/h$i/vm$i.xml
+    : >"$LAB_DIR/h$i/vm$i.console"
+    # Give the interface a fixed MAC and no option ROM (we boot a kernel).
+    iface=$(printf '%s\n' "$iface" | sed "s|<interface type='network'>|<interface type='network'><mac address='52:54:00:00:01:0$i'/><rom enabled='no'/>|")
+    cat >"$file" <<XML
+<domain type='qemu'>
+  <name>vm$i</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$guest/vmlinuz</kernel>
+    <initrd>$guest/initrd.gz</initrd>
+    <cmdline>console=ttyS0 panic=-1 vx.ip=10.100.1.$i/16 vx.peer=$peer</cmdline>
+  </os>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+$iface
+    <serial type='file'><source path='$LAB_DIR/h$i/vm$i.console'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+    echo "$file"
+}
+
+# Only when run as a program (the holder).
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = _lab_holder ]; then
+    _lab_holder "$2"
+fi
