@@ -20,6 +20,7 @@
 #
 # Needs: VXNET_BUILD (the build directory holding hook/vxnet-hook and
 # gen/vxnet-gen), root, ip, unshare, nsenter, OVS, libvirtd, qemu.
+# LAB_HOOK_ROOT: install the hooks from this unpacked package instead.
 set -u
 
 LAB_SELF=$(readlink -f "${BASH_SOURCE[0]}")
@@ -101,9 +102,17 @@ namespaces = [ ]
 stdio_handler = "file"
 CONF
     cp /etc/libvirt/libvirt.conf "$dir/etc-libvirt/" 2>/dev/null || true
-    # The product under test, installed where libvirt looks for it.
-    install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
-    install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+    # The product under test, installed where libvirt looks for it: the
+    # freshly built hook, or (LAB_HOOK_ROOT) the hooks of an unpacked package,
+    # dereferenced since the package's /usr is not in this host's view.
+    if [ -n "${LAB_HOOK_ROOT:-}" ]; then
+        mkdir -p "$dir/etc-libvirt/hooks/network.d"
+        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/network.d/vxnet" "$dir/etc-libvirt/hooks/network.d/vxnet"
+        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/qemu.d/vxnet" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+    else
+        install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
+        install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+    fi
     cp /etc/passwd "$dir/passwd"
     cp /etc/group "$dir/group"
     getent passwd libvirt-qemu >/dev/null ||
