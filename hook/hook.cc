@@ -28,10 +28,10 @@ std::optional<std::string> ReadSmallFile(const std::string& path) {
   return text;
 }
 
+// The schema is checked when the first read fails (ReadState), not with
+// an extra round trip on every run.
 ovs::OvsdbClient Connect(const Config& config, const Deadline& deadline) {
-  ovs::OvsdbClient client = ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
-  ovs::CheckSchema(client, deadline);
-  return client;
+  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
 }
 
 // Everything an operation derives from the spec and the host before it
@@ -71,19 +71,17 @@ Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
   Prepared p = Prepare(spec, ctx);  // refusals here happen before any change
   Outcome outcome;
   outcome.warnings = p.overlay.warnings;
-  // Nothing can have changed before OVSDB answered; only then is there
-  // anything to undo.
-  bool connected = false;
+  // Only once a changing transaction was sent is there anything to undo.
+  std::optional<ovs::OvsdbClient> client;
   try {
-    ovs::OvsdbClient client = Connect(ctx.config, deadline);
-    connected = true;
-    outcome.changes = ovs::Reconcile(client, p.desired, deadline).changes;
+    client.emplace(Connect(ctx.config, deadline));
+    outcome.changes = ovs::Reconcile(*client, p.desired, deadline).changes;
     if (spec.address) {
       ctx.host.EnsureAddress(spec.bridge, *spec.address);
       outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
     }
   } catch (const Error& e) {
-    if (connected) Undo(spec, ctx, outcome);
+    if (client && client->changing_transactions_sent() > 0) Undo(spec, ctx, outcome);
     outcome.exit_status = 1;
     outcome.message = std::string("vxnet: ") + e.what();
     return outcome;
@@ -98,13 +96,14 @@ Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
 Outcome Started(const NetworkSpec& spec, HookContext& ctx) {
   const Deadline deadline = Deadline::After(ctx.config.timeout);
   Outcome outcome;
-  bool connected = false;
+  bool reached_ovsdb = false;
   try {
     Prepared p = Prepare(spec, ctx);
     outcome.warnings = p.overlay.warnings;
     ovs::OvsdbClient client = Connect(ctx.config, deadline);
-    connected = true;
-    ovs::VerifyNetwork(client, p.desired, deadline);
+    const ovs::OvsState state = ovs::ReadState(client, deadline);
+    reached_ovsdb = true;
+    ovs::VerifyNetwork(p.desired, state);
     const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
     if (!link)
       throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",
@@ -116,7 +115,8 @@ Outcome Started(const NetworkSpec& spec, HookContext& ctx) {
   } catch (const Error& e) {
     outcome.exit_status = 1;
     outcome.message = std::string("vxnet: ") + e.what();
-    if (connected) {
+    // start made something; undo it unless OVSDB cannot be reached at all.
+    if (reached_ovsdb) {
       const std::size_t warnings_before = outcome.warnings.size();
       Undo(spec, ctx, outcome);
       outcome.message += outcome.warnings.size() == warnings_before ? " (vxnet removed what start made)"

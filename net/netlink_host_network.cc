@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <map>
 
 #include "common/error.h"
 #include "net/host_network.h"
@@ -73,14 +74,20 @@ int OnRoute(nl_msg* msg, void* arg) {
 
 class NetlinkHostNetwork : public HostNetwork {
  public:
-  NetlinkHostNetwork() : sock_(Connect()) {}
+  NetlinkHostNetwork() : sock_(Connect()), route_sock_(Connect()) {
+    nl_socket_modify_cb(route_sock_.get(), NL_CB_VALID, NL_CB_CUSTOM, OnRoute, &answer_);
+    // One reply per request: an ACK left unread would be taken for the next
+    // request's answer. Errors (no route) still come as NLMSG_ERROR.
+    nl_socket_disable_auto_ack(route_sock_.get());
+  }
 
   std::optional<int> PathMtu(const IpAddress& peer) override {
     // Ask the kernel's own route lookup (RTM_GETROUTE), which honours
-    // policy routing and cached path MTUs, on a socket of its own.
-    Sock sock = Connect();
-    RouteAnswer answer;
-    nl_socket_modify_cb(sock.get(), NL_CB_VALID, NL_CB_CUSTOM, OnRoute, &answer);
+    // policy routing and cached path MTUs, on a socket kept for it (one
+    // lookup per peer: 1024 peers must not mean 1024 sockets).
+    nl_sock* sock = route_sock_.get();
+    answer_ = RouteAnswer{};
+    RouteAnswer& answer = answer_;
     std::unique_ptr<nl_msg, MsgFree> msg(nlmsg_alloc_simple(RTM_GETROUTE, 0));
     rtmsg rtm{};
     rtm.rtm_family = static_cast<unsigned char>(peer.is_v4() ? AF_INET : AF_INET6);
@@ -88,15 +95,18 @@ class NetlinkHostNetwork : public HostNetwork {
     if (!msg || nlmsg_append(msg.get(), &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
         nla_put(msg.get(), RTA_DST, peer.is_v4() ? 4 : 16, peer.bytes().data()) < 0)
       throw Error::Plain("netlink: cannot build a route request");
-    if (nl_send_auto(sock.get(), msg.get()) < 0) throw Error::Plain("netlink: cannot send a route request");
+    if (nl_send_auto(sock, msg.get()) < 0) throw Error::Plain("netlink: cannot send a route request");
     // An unreachable destination answers with an error: no route.
-    if (nl_recvmsgs_default(sock.get()) < 0 || !answer.found) return std::nullopt;
+    if (nl_recvmsgs_default(sock) < 0 || !answer.found) return std::nullopt;
     if (answer.mtu_metric > 0) return static_cast<int>(answer.mtu_metric);
     if (answer.ifindex <= 0) return std::nullopt;
+    if (auto cached = link_mtu_.find(answer.ifindex); cached != link_mtu_.end()) return cached->second;
     rtnl_link* raw = nullptr;
     if (rtnl_link_get_kernel(sock_.get(), answer.ifindex, nullptr, &raw) < 0) return std::nullopt;
     std::unique_ptr<rtnl_link, LinkFree> link(raw);
-    return static_cast<int>(rtnl_link_get_mtu(link.get()));
+    const int mtu = static_cast<int>(rtnl_link_get_mtu(link.get()));
+    link_mtu_[answer.ifindex] = mtu;
+    return mtu;
   }
 
   std::vector<IpAddress> LocalAddresses() override {
@@ -162,6 +172,9 @@ class NetlinkHostNetwork : public HostNetwork {
   }
 
   Sock sock_;
+  Sock route_sock_;
+  RouteAnswer answer_;
+  std::map<int, int> link_mtu_;  // egress device MTUs seen in this run
 };
 
 }  // namespace

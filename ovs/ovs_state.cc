@@ -82,6 +82,54 @@ const InterfaceRow* OvsState::Interface(const std::string& uuid) const {
   return it == interfaces.end() ? nullptr : &it->second;
 }
 
+OvsIndex::OvsIndex(const OvsState& state) {
+  for (const auto& [uuid, p] : state.ports) port_by_name[p.name] = &p;
+  for (const auto& [uuid, b] : state.bridges) {
+    bridge_by_name[b.name] = &b;
+    for (const auto& p : b.ports) bridge_of_port[p] = &b;
+  }
+}
+
+namespace {
+template <typename Map>
+auto Lookup(const Map& map, const std::string& key) -> typename Map::mapped_type {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second;
+}
+}  // namespace
+
+const PortRow* OvsIndex::Port(const std::string& name) const { return Lookup(port_by_name, name); }
+const BridgeRow* OvsIndex::Bridge(const std::string& name) const { return Lookup(bridge_by_name, name); }
+const BridgeRow* OvsIndex::BridgeOfPort(const std::string& uuid) const { return Lookup(bridge_of_port, uuid); }
+
+namespace {
+
+// The columns vxnet reads or writes, and the OVS release that added the
+// newest of them (Interface.mtu_request: 2.6).
+const std::vector<std::pair<std::string, std::vector<std::string>>> kRequiredColumns = {
+    {"Open_vSwitch", {"bridges", "next_cfg", "cur_cfg"}},
+    {"Bridge", {"name", "ports", "datapath_type", "external_ids"}},
+    {"Port", {"name", "interfaces", "protected", "external_ids"}},
+    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport"}},
+};
+
+}  // namespace
+
+void CheckSchema(OvsdbClient& client, const Deadline& deadline) {
+  CheckSchemaDocument(client.Call("get_schema", Json::array({"Open_vSwitch"}), deadline));
+}
+
+void CheckSchemaDocument(const Json& schema) {
+  const std::string version = schema.value("version", std::string("?"));
+  for (const auto& [table, columns] : kRequiredColumns) {
+    const Json* t = schema.contains("tables") && schema["tables"].contains(table) ? &schema["tables"][table] : nullptr;
+    for (const auto& column : columns)
+      if (!t || !t->contains("columns") || !(*t)["columns"].contains(column))
+        throw Error("Open vSwitch schema " + version, table + "." + column,
+                    "is missing; vxnet needs Open vSwitch 2.6 or later", "upgrade Open vSwitch");
+  }
+}
+
 OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
   Json ops = Json::array({
       Select("Open_vSwitch", {"next_cfg", "cur_cfg"}),
@@ -91,8 +139,10 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
   });
   Json result = client.Transact("Open_vSwitch", ops, deadline);
   for (const auto& r : result)
-    if (r.is_object() && r.contains("error"))
+    if (r.is_object() && r.contains("error") && !r["error"].is_null()) {
+      CheckSchema(client, deadline);  // names a missing column precisely
       throw Error("OVSDB read", client.endpoint().text, "failed: " + Printable(r.dump(), 200));
+    }
   OvsState state;
   try {
     const Json& root_rows = result.at(0).at("rows");

@@ -49,8 +49,29 @@ struct OvsState {
   const InterfaceRow* Interface(const std::string& uuid) const;
 };
 
-// One "transact" of four selects. Throws Error when OVSDB cannot be read.
+// Lookups by name and by port, built once per plan: the state is read-only
+// while planned on, and 1024 tunnels must not cost 1024 scans.
+struct OvsIndex {
+  explicit OvsIndex(const OvsState& state);
+  std::map<std::string, const PortRow*> port_by_name;
+  std::map<std::string, const BridgeRow*> bridge_by_name;
+  std::map<std::string, const BridgeRow*> bridge_of_port;  // by port uuid
+
+  const PortRow* Port(const std::string& name) const;
+  const BridgeRow* Bridge(const std::string& name) const;
+  const BridgeRow* BridgeOfPort(const std::string& port_uuid) const;
+};
+
+// One "transact" of four selects. Throws Error when OVSDB cannot be read;
+// when a select fails, the server's schema is fetched to say precisely
+// which column an older Open vSwitch lacks (no get_schema round trip on
+// the normal path).
 OvsState ReadState(OvsdbClient& client, const Deadline& deadline);
+
+// Refuses (Error) an Open vSwitch whose schema lacks a column vxnet uses.
+void CheckSchema(OvsdbClient& client, const Deadline& deadline);
+// The same check on a schema document already fetched (get_schema's result).
+void CheckSchemaDocument(const Json& schema);
 
 // RFC 7047 <value> encodings.
 namespace data {

@@ -75,6 +75,7 @@ OvsdbClient::OvsdbClient(OvsdbClient&& other) noexcept
     : endpoint_(std::move(other.endpoint_)),
       fd_(other.fd_),
       next_id_(other.next_id_),
+      changing_transactions_(other.changing_transactions_),
       splitter_(std::move(other.splitter_)) {
   other.fd_ = -1;
 }
@@ -149,6 +150,13 @@ Json OvsdbClient::Call(const std::string& method, Json params, const Deadline& d
 }
 
 Json OvsdbClient::Transact(const std::string& db, Json operations, const Deadline& deadline) {
+  for (const auto& op : operations) {
+    const std::string kind = op.value("op", std::string());
+    if (kind == "insert" || kind == "update" || kind == "mutate" || kind == "delete") {
+      ++changing_transactions_;
+      break;
+    }
+  }
   Json params = Json::array({db});
   for (auto& op : operations) params.push_back(std::move(op));
   Json result = Call("transact", std::move(params), deadline);

@@ -32,6 +32,9 @@ class OvsdbClient {
   Json Transact(const std::string& db, Json operations, const Deadline& deadline);
 
   const Endpoint& endpoint() const { return endpoint_; }
+  // Transactions sent that could change the database (insert, update,
+  // mutate, delete): zero means a failure left OVSDB as it was.
+  int changing_transactions_sent() const { return changing_transactions_; }
 
  private:
   OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
@@ -41,6 +44,7 @@ class OvsdbClient {
   Endpoint endpoint_;
   int fd_ = -1;
   long long next_id_ = 1;
+  int changing_transactions_ = 0;
   JsonStreamSplitter splitter_;
 };
 

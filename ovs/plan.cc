@@ -114,13 +114,15 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
   Plan plan;
   plan.network = desired.network;
   plan.bridge_name = desired.bridge;
-  const BridgeRow* bridge = state.FindBridge(desired.bridge);
+  const OvsIndex index(state);
+  const BridgeRow* bridge = index.Bridge(desired.bridge);
 
   if (!bridge) {
-    if (const PortRow* clash = state.FindPort(desired.bridge))
-      throw Error("bridge name", desired.bridge,
-                  "is already a port on bridge '" + (state.BridgeOfPort(clash->uuid) ? state.BridgeOfPort(clash->uuid)->name : "?") + "'",
+    if (const PortRow* clash = index.Port(desired.bridge)) {
+      const BridgeRow* on = index.BridgeOfPort(clash->uuid);
+      throw Error("bridge name", desired.bridge, "is already a port on bridge '" + (on ? on->name : std::string("?")) + "'",
                   "choose another bridge name");
+    }
     plan.create_bridge = true;
   } else {
     plan.bridge_uuid = bridge->uuid;
@@ -151,23 +153,29 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
     }
   }
 
+  // Every VXLAN interface not owned by this network, by the identity OVS
+  // refuses to duplicate (computed once, not once per declared tunnel).
+  std::map<std::string, const InterfaceRow*> foreign_by_identity;
+  for (const auto& [uuid, iface] : state.interfaces)
+    if (iface.type == "vxlan" && OwnerOf(iface.external_ids) != desired.network)
+      foreign_by_identity.emplace(TunnelIdentity(iface.options), &iface);
+
   // Tunnels: keep, fix or add what is declared; remove what this network
   // owns and no longer declares.
   std::set<std::string> wanted;
+  std::set<std::string> removed;
   for (const DesiredTunnel& t : desired.tunnels) {
     wanted.insert(t.name);
-    const std::string identity = TunnelIdentity(t.Options());
-    const PortRow* port = state.FindPort(t.name);
+    const PortRow* port = index.Port(t.name);
     if (port && OwnerOf(port->external_ids) != desired.network) {
       const std::string owner = OwnerOf(port->external_ids);
       throw Error("port", t.name, owner.empty() ? "exists and was not made by vxnet" : "belongs to vxnet network '" + owner + "'",
                   "remove it or change the network's VNI, port or peers");
     }
     // A foreign tunnel with the same identity makes OVS refuse ours.
-    for (const auto& [uuid, iface] : state.interfaces) {
-      if (iface.type != "vxlan" || iface.name == t.name || TunnelIdentity(iface.options) != identity) continue;
+    if (auto it = foreign_by_identity.find(TunnelIdentity(t.Options())); it != foreign_by_identity.end()) {
+      const InterfaceRow& iface = *it->second;
       const std::string owner = OwnerOf(iface.external_ids);
-      if (owner == desired.network) continue;  // our own stale row; removed below
       throw Error("tunnel '" + iface.name + "'", "remote_ip=" + t.remote.ToString() + " key=" + std::to_string(t.key),
                   (owner.empty() ? std::string("is not vxnet's") : "belongs to vxnet network '" + owner + "'") +
                       " and already carries this peer, VNI and port; OVS refuses a second such tunnel",
@@ -178,10 +186,11 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
       plan.add.push_back(t);
       continue;
     }
-    const BridgeRow* on = state.BridgeOfPort(port->uuid);
+    const BridgeRow* on = index.BridgeOfPort(port->uuid);
     if (!on || on->name != desired.bridge) {
       // On another bridge (the network's bridge was renamed): move it.
       plan.remove.push_back({on ? on->uuid : "", port->uuid, port->name});
+      removed.insert(port->uuid);
       plan.add.push_back(t);
       continue;
     }
@@ -190,6 +199,7 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
         !port->is_protected || iface->external_ids != TunnelExternalIds(desired.network, t)) {
       if (!iface || iface->name != t.name) {
         plan.remove.push_back({on->uuid, port->uuid, port->name});
+        removed.insert(port->uuid);
         plan.add.push_back(t);
       } else {
         plan.update.push_back({port->uuid, iface->uuid, t});
@@ -197,10 +207,10 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
     }
   }
   for (const auto& [uuid, port] : state.ports) {
-    if (OwnerOf(port.external_ids) != desired.network || wanted.count(port.name) || port.name == desired.bridge) continue;
-    const BridgeRow* on = state.BridgeOfPort(uuid);
-    if (on && std::none_of(plan.remove.begin(), plan.remove.end(), [&](const Plan::Removal& r) { return r.port_uuid == uuid; }))
-      plan.remove.push_back({on->uuid, uuid, port.name});
+    if (OwnerOf(port.external_ids) != desired.network || wanted.count(port.name) || port.name == desired.bridge ||
+        removed.count(uuid))
+      continue;
+    if (const BridgeRow* on = index.BridgeOfPort(uuid)) plan.remove.push_back({on->uuid, uuid, port.name});
   }
   return plan;
 }
@@ -209,20 +219,23 @@ Plan PlanTeardown(const std::string& network, const std::string& bridge_name, co
   Plan plan;
   plan.network = network;
   plan.bridge_name = bridge_name;
+  const OvsIndex index(state);
+  std::set<std::string> removed;
   for (const auto& [uuid, port] : state.ports) {
     if (OwnerOf(port.external_ids) != network || port.name == bridge_name) continue;
-    if (const BridgeRow* on = state.BridgeOfPort(uuid)) plan.remove.push_back({on->uuid, uuid, port.name});
+    if (const BridgeRow* on = index.BridgeOfPort(uuid)) {
+      plan.remove.push_back({on->uuid, uuid, port.name});
+      removed.insert(uuid);
+    }
   }
-  if (const BridgeRow* bridge = state.FindBridge(bridge_name)) {
+  if (const BridgeRow* bridge = index.Bridge(bridge_name)) {
     plan.bridge_uuid = bridge->uuid;
     plan.observed_bridge_ports = bridge->ports;
     if (OwnerOf(bridge->external_ids) == network) {
-      const bool only_ours_left = std::all_of(bridge->ports.begin(), bridge->ports.end(), [&](const std::string& p) {
+      plan.delete_bridge = std::all_of(bridge->ports.begin(), bridge->ports.end(), [&](const std::string& p) {
         auto it = state.ports.find(p);
-        if (it == state.ports.end() || it->second.name == bridge_name) return true;
-        return std::any_of(plan.remove.begin(), plan.remove.end(), [&](const Plan::Removal& r) { return r.port_uuid == p; });
+        return it == state.ports.end() || it->second.name == bridge_name || removed.count(p) > 0;
       });
-      plan.delete_bridge = only_ours_left;
     }
   }
   return plan;

@@ -13,15 +13,6 @@ using std::chrono::milliseconds;
 constexpr int kMaxAttempts = 8;
 constexpr const char* kDb = "Open_vSwitch";
 
-// The columns vxnet reads or writes, and the OVS release that added the
-// newest of them (Interface.mtu_request: 2.6).
-const std::vector<std::pair<std::string, std::vector<std::string>>> kRequiredColumns = {
-    {"Open_vSwitch", {"bridges", "next_cfg", "cur_cfg"}},
-    {"Bridge", {"name", "ports", "datapath_type", "external_ids"}},
-    {"Port", {"name", "interfaces", "protected", "external_ids"}},
-    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport"}},
-};
-
 enum class TxnStatus { kCommitted, kRetry };
 
 // Interprets a transact result: committed, worth retrying (a concurrent
@@ -40,8 +31,9 @@ TxnStatus Check(const Json& result, const Json& ops, const std::string& endpoint
   return TxnStatus::kCommitted;
 }
 
-// Blocks until ovs-vswitchd has applied configuration `target` (cur_cfg
-// reaches it), using OVSDB's own "wait" so no polling interval is needed.
+}  // namespace
+
+// Uses OVSDB's own "wait" so no polling interval is needed.
 void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadline) {
   const Json root = Json::array();
   for (;;) {
@@ -65,11 +57,14 @@ void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadl
   }
 }
 
+namespace {
+
 // After ovs-vswitchd applied the change: every interface vxnet declared must
 // exist with no error and a port number.
 void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
+  const OvsIndex index(state);
   auto check = [&](const std::string& name, const std::string& what) {
-    const PortRow* port = state.FindPort(name);
+    const PortRow* port = index.Port(name);
     if (!port || port->interfaces.empty()) throw Error(what, name, "is missing from OVSDB after the change");
     const InterfaceRow* iface = state.Interface(port->interfaces.front());
     if (!iface) throw Error(what, name, "has no interface row");
@@ -108,21 +103,6 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
 
 }  // namespace
 
-void CheckSchema(OvsdbClient& client, const Deadline& deadline) {
-  CheckSchemaDocument(client.Call("get_schema", Json::array({kDb}), deadline));
-}
-
-void CheckSchemaDocument(const Json& schema) {
-  const std::string version = schema.value("version", std::string("?"));
-  for (const auto& [table, columns] : kRequiredColumns) {
-    const Json* t = schema.contains("tables") && schema["tables"].contains(table) ? &schema["tables"][table] : nullptr;
-    for (const auto& column : columns)
-      if (!t || !t->contains("columns") || !(*t)["columns"].contains(column))
-        throw Error("Open vSwitch schema " + version, table + "." + column,
-                    "is missing; vxnet needs Open vSwitch 2.6 or later", "upgrade Open vSwitch");
-  }
-}
-
 Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
   return PlanReconcile(desired, ReadState(client, deadline));
 }
@@ -141,8 +121,7 @@ ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network,
       [](const OvsState&) {});
 }
 
-void VerifyNetwork(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
-  OvsState state = ReadState(client, deadline);
+void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
   Plan drift = PlanReconcile(desired, state);
   if (!drift.empty())
     throw Error("network '" + desired.network + "'", drift.Describe().front(),

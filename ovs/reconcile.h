@@ -19,11 +19,6 @@ struct ReconcileReport {
   bool changed() const { return !changes.empty(); }
 };
 
-// Refuses (Error) an Open vSwitch whose schema lacks a column vxnet uses.
-void CheckSchema(OvsdbClient& client, const Deadline& deadline);
-// The same check on a schema document already fetched (get_schema's result).
-void CheckSchemaDocument(const Json& schema);
-
 // Throws Error with the precise reason when the state cannot be reached,
 // ovs-vswitchd does not confirm in time, or OVS reports an interface error.
 ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
@@ -36,9 +31,14 @@ ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const 
 ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
                                 const Deadline& deadline);
 
-// Checks without changing anything that OVS holds the network's bridge and
-// tunnels with no interface error. Throws Error naming the first problem.
-void VerifyNetwork(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
+// Checks, on a state read with ReadState, that OVS holds the network's
+// bridge and tunnels with no interface error. Throws Error naming the first
+// problem.
+void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state);
+
+// Blocks until ovs-vswitchd has applied configuration `target` (cur_cfg
+// reaches it), or throws Error when the deadline passes first.
+void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadline);
 
 // Computes what Reconcile would do, without changing anything.
 Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);

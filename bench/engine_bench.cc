@@ -1,0 +1,44 @@
+// In-process parts with Google Benchmark: reading hook stdin, planning, and
+// building the one transaction, for N peers.
+#include <benchmark/benchmark.h>
+
+#include "ovs/plan.h"
+#include "xml/hook_data.h"
+
+namespace {
+
+vxnet::NetworkSpec Spec(int n) {
+  vxnet::NetworkSpec s;
+  s.vni = 100;
+  for (int i = 0; i < n; ++i)
+    s.peers.push_back(*vxnet::IpAddress::Parse("198.18." + std::to_string(1 + i / 250) + "." + std::to_string(i % 250 + 2)));
+  return s;
+}
+
+void BM_ParseHookData(benchmark::State& state) {
+  const std::string text = "<hookData>" + vxnet::FormatNetworkXml(Spec(static_cast<int>(state.range(0)))) + "</hookData>";
+  for (auto _ : state) benchmark::DoNotOptimize(vxnet::ParseHookData(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_ParseHookData)->Arg(1)->Arg(128)->Arg(1024);
+
+void BM_PlanAndBuildTransaction(benchmark::State& state) {
+  const auto desired = vxnet::ovs::DesiredFromSpec(Spec(static_cast<int>(state.range(0))), 1450);
+  vxnet::ovs::OvsState empty;
+  empty.root_uuid = "root";
+  for (auto _ : state) {
+    auto plan = vxnet::ovs::PlanReconcile(desired, empty);
+    benchmark::DoNotOptimize(vxnet::ovs::BuildTransaction(plan, desired, empty).dump());
+  }
+}
+BENCHMARK(BM_PlanAndBuildTransaction)->Arg(1)->Arg(128)->Arg(1024);
+
+void BM_FormatNetworkXml(benchmark::State& state) {
+  const auto spec = Spec(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(vxnet::FormatNetworkXml(spec));
+}
+BENCHMARK(BM_FormatNetworkXml)->Arg(1)->Arg(1024);
+
+}  // namespace
+
+BENCHMARK_MAIN();
