@@ -177,7 +177,8 @@ int main(int argc, char** argv) {
   RunTimed({"ip", "link", "set", "u0", "up"});
   RunTimed({"ip", "link", "set", "u1", "up"});
   const std::string config = b.dir + "/vxnet.conf";
-  std::ofstream(config) << "ovsdb = " << b.sandbox->endpoint() << "\ntimeout = 120\nlog_file = " << b.dir << "/vxnet.log\n";
+  std::ofstream(config) << "ovsdb = " << b.sandbox->endpoint() << "\ntimeout = 120\nlog_file = " << b.dir
+                        << "/vxnet.log\nlog_level = " << (std::getenv("VXNET_BENCH_DEBUG") ? "debug" : "info") << "\n";
   setenv("VXNET_CONFIG", config.c_str(), 1);
 
   std::printf("| N | hook cold | per-port ovs-vsctl | batched ovs-vsctl | floor | vswitchd share | hook/batched | hook/floor "

@@ -4,6 +4,8 @@
 #include "hook/hook.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -18,6 +20,24 @@
 namespace vxnet::hook {
 
 namespace {
+
+// Where a run's time goes, for the debug log: "mtu=0.4ms reconcile=18.2ms".
+class Phases {
+ public:
+  void Mark(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s=%.1fms", text_.empty() ? "" : " ", name,
+                  std::chrono::duration<double, std::milli>(now - last_).count());
+    text_ += buf;
+    last_ = now;
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
+};
 
 std::optional<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,14 +88,18 @@ void Undo(const NetworkSpec& spec, HookContext& ctx, Outcome& outcome) {
 
 Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
   const Deadline deadline = Deadline::After(ctx.config.timeout);
+  Phases phases;
   Prepared p = Prepare(spec, ctx);  // refusals here happen before any change
+  phases.Mark("mtu");
   Outcome outcome;
   outcome.warnings = p.overlay.warnings;
   // Only once a changing transaction was sent is there anything to undo.
   std::optional<ovs::OvsdbClient> client;
   try {
     client.emplace(Connect(ctx.config, deadline));
+    phases.Mark("connect");
     outcome.changes = ovs::Reconcile(*client, p.desired, deadline).changes;
+    phases.Mark("reconcile");
     if (spec.address) {
       ctx.host.EnsureAddress(spec.bridge, *spec.address);
       outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
@@ -88,6 +112,8 @@ Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
   }
   outcome.changes.push_back("overlay MTU " + (p.overlay.mtu ? std::to_string(*p.overlay.mtu) : std::string("unset")) +
                             ", " + std::to_string(p.desired.tunnels.size()) + " tunnel(s)");
+  phases.Mark("address");
+  outcome.phases = phases.text();
   return outcome;
 }
 
@@ -219,7 +245,7 @@ bool FailureAborts(Operation op) {
 
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx) {
   if (args.size() < 3)
-    return {2, "usage: vxnet-hook NETWORK OPERATION SUB-OPERATION - (as libvirt calls it; see vxnet-hook --help)", {}, {}, false};
+    return Refusal(2, "usage: vxnet-hook NETWORK OPERATION SUB-OPERATION - (as libvirt calls it; see vxnet-hook --help)", false);
   const Operation op = ParseOperation(args[1]);
   // An operation a newer libvirt invented must not break its networks.
   if (op == Operation::kUnknown) return {};
@@ -229,12 +255,12 @@ Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view st
   try {
     data = ParseHookData(stdin_text);
   } catch (const Error& e) {
-    return {failure, std::string("vxnet: ") + e.what(), {}, {}, false};
+    return Refusal(failure, std::string("vxnet: ") + e.what(), false);
   }
   if (!data.network.managed()) return {};  // not ours: touch nothing
 
   std::vector<Error> errors = ValidateNetwork(data.network);
-  if (!errors.empty()) return {failure, std::string("vxnet: ") + errors.front().what(), {}, {}, true};
+  if (!errors.empty()) return Refusal(failure, std::string("vxnet: ") + errors.front().what(), true);
   const NetworkSpec& spec = *data.network.spec;
   Outcome outcome;
   try {

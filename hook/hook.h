@@ -33,7 +33,17 @@ struct Outcome {
   std::vector<std::string> changes;   // what was changed (log, stdout)
   std::vector<std::string> warnings;  // logged at warn level
   bool managed = false;               // false: not vxnet's, nothing touched
+  std::string phases;                 // "mtu=1.2ms reconcile=20.1ms …", logged at debug
 };
+
+// An outcome that only refuses (or, with status 0, only reports).
+inline Outcome Refusal(int exit_status, std::string message, bool managed) {
+  Outcome o;
+  o.exit_status = exit_status;
+  o.message = std::move(message);
+  o.managed = managed;
+  return o;
+}
 
 struct HookContext {
   const Config& config;

@@ -47,6 +47,7 @@ void LogRun(const std::string& role, const std::string& target, const std::strin
     return;
   }
   for (const auto& change : outcome.changes) spdlog::debug("{} change: {}", who, change);
+  if (!outcome.phases.empty()) spdlog::debug("{} phases: {}", who, outcome.phases);
   for (const auto& warning : outcome.warnings) spdlog::warn("{} warning: {}", who, Printable(warning, 400));
   if (outcome.exit_status == 0 && outcome.message.empty()) {
     spdlog::info("{} outcome=ok changes={} duration_ms={}", who, outcome.changes.size(), duration.count());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -108,11 +109,12 @@ int main(int argc, char** argv) {
 
   bool stdin_timed_out = false;
   const std::string input = ReadStdin(vxnet::Deadline::After(config.timeout), &stdin_timed_out);
+  const auto t_input = std::chrono::steady_clock::now();
   LazyHost host;
   vxnet::hook::HookContext ctx{config, host};
   vxnet::hook::Outcome outcome;
   if (stdin_timed_out) {
-    outcome = {1, "vxnet: hook stdin was not closed within " + std::to_string(config.timeout.count()) + " ms", {}, {}, false};
+    outcome = vxnet::hook::Refusal(1, "vxnet: hook stdin was not closed within " + std::to_string(config.timeout.count()) + " ms", false);
   } else if (role == vxnet::hook::Role::kQemu) {
     outcome = vxnet::hook::RunQemuHook(args, input, ctx);
   } else {
@@ -121,6 +123,13 @@ int main(int argc, char** argv) {
 
   const auto duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  if (!outcome.phases.empty()) {
+    // From process start (as the kernel saw it) to main, then the phases.
+    char input_phase[48];
+    std::snprintf(input_phase, sizeof input_phase, "input=%.1fms ",
+                  std::chrono::duration<double, std::milli>(t_input - t0).count());
+    outcome.phases = input_phase + outcome.phases;
+  }
   vxnet::hook::LogRun(role == vxnet::hook::Role::kQemu ? "domain" : "network", args.empty() ? "" : args[0],
                       args.size() > 1 ? args[1] : "", outcome, duration);
   for (const auto& change : outcome.changes) std::cout << "vxnet: " << change << "\n";

@@ -1,6 +1,7 @@
 #include "ovs/reconcile.h"
 
 #include <chrono>
+#include <map>
 
 #include "common/error.h"
 
@@ -76,9 +77,38 @@ void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
   for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
 }
 
+// After a commit: ovs-vswitchd's verdict on each interface vxnet declared,
+// read narrowly (name, error, ofport). The declared rows themselves need no
+// re-read: the transaction was atomic and guarded by its wait operation, so
+// it applied exactly the plan made from the state it checked.
+void VerifyCommitted(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
+  Json result = client.Transact(
+      "Open_vSwitch",
+      Json::array({{{"op", "select"}, {"table", "Interface"}, {"where", Json::array()},
+                    {"columns", Json::array({"name", "error", "ofport"})}}}),
+      deadline);
+  std::map<std::string, const Json*> by_name;
+  for (const auto& row : result.at(0).at("rows")) by_name[row.at("name").get<std::string>()] = &row;
+  auto check = [&](const std::string& name, const std::string& what) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw Error(what, name, "is missing from OVSDB after the change");
+    const Json& error = it->second->at("error");
+    if (error.is_string() && !error.get<std::string>().empty())
+      throw Error(what, name, "ovs-vswitchd reports: " + Printable(error.get<std::string>(), 200));
+    const Json& ofport = it->second->at("ofport");
+    if (ofport.is_number_integer() && ofport.get<std::int64_t>() < 0)
+      throw Error(what, name, "ovs-vswitchd could not create it (ofport -1)");
+  };
+  check(desired.bridge, "bridge interface");
+  for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
+}
+
+// read -> plan -> (nothing to do: verify what is there) or one transaction ->
+// wait for ovs-vswitchd -> verify its verdict. A transaction that a
+// concurrent change invalidated fails whole and is planned again.
 template <typename PlanFn, typename VerifyFn>
 ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline, PlanFn plan_fn,
-                         VerifyFn verify_fn) {
+                         VerifyFn verify_fn, bool verify_after_commit) {
   ReconcileReport report;
   for (int attempt = 1;; ++attempt) {
     OvsState state = ReadState(client, deadline);
@@ -95,9 +125,11 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
     ++report.attempts;
     Json result = client.Transact(kDb, ops, deadline);
     if (Check(result, ops, client.endpoint().text) == TxnStatus::kRetry) continue;
-    for (auto& line : plan.Describe()) report.changes.push_back(std::move(line));
+    report.changes = plan.Describe();
     const std::int64_t target = result.at(ops.size() - 1).at("rows").at(0).at("next_cfg").get<std::int64_t>();
     WaitApplied(client, target, deadline);
+    if (verify_after_commit) VerifyCommitted(client, desired, deadline);
+    return report;
   }
 }
 
@@ -110,7 +142,7 @@ Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline
 ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
   return Converge(
       client, desired, deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); },
-      [&](const OvsState& s) { VerifyApplied(desired, s); });
+      [&](const OvsState& s) { VerifyApplied(desired, s); }, true);
 }
 
 ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
@@ -118,7 +150,7 @@ ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network,
   DesiredNetwork only_bridge{network, bridge, "system", mtu, {}};
   return Converge(
       client, only_bridge, deadline, [&](const OvsState& s) { return PlanBridgeMtu(network, bridge, mtu, s); },
-      [](const OvsState&) {});
+      [](const OvsState&) {}, false);
 }
 
 void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
@@ -134,7 +166,7 @@ ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const 
   DesiredNetwork none{network, bridge, "system", std::nullopt, {}};
   return Converge(
       client, none, deadline, [&](const OvsState& s) { return PlanTeardown(network, bridge, s); },
-      [](const OvsState&) {});
+      [](const OvsState&) {}, false);
 }
 
 }  // namespace vxnet::ovs
