@@ -10,6 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <thread>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <algorithm>
+#include <sstream>
 
 #include "ovs_sandbox.h"
 #include "xml/network_xml.h"
@@ -71,6 +78,14 @@ class HookOvsTest : public ::testing::Test {
     s.datapath = Datapath::kNetdev;
     for (const auto& p : peers) s.peers.push_back(*IpAddress::Parse(p));
     return s;
+  }
+
+  // Tunnel ports in OVSDB (ovs-vsctl --bare separates rows by blank lines).
+  int Tunnels() {
+    std::istringstream out(sandbox_->Vsctl({"--bare", "--columns=name", "find", "Port", "protected=true"}));
+    int n = 0;
+    for (std::string line; std::getline(out, line);) n += !line.empty();
+    return n;
   }
 
   std::string BridgeMtu() { return sandbox_->Vsctl({"get", "Interface", "ovs-sw0", "mtu_request"}); }
@@ -234,6 +249,82 @@ TEST_F(HookOvsTest, StalledOvsdbFailsStartWithinTheConfiguredTimeout) {
   EXPECT_EQ(err.rfind("vxnet: OVSDB server 'unix:" + path + "': did not answer 'transact' within 1000 ms", 0), 0u) << err;
   EXPECT_LT(elapsed, 2s);  // nothing was committed, so there is nothing to undo
   close(listener);
+}
+
+// Four libvirt operations at once (e.g. two hosts' tooling, or a start
+// racing a retry) end in exactly the declared state.
+TEST_F(HookOvsTest, FourConcurrentStartsEndInTheDeclaredState) {
+  std::vector<std::string> peers;
+  for (int i = 2; i < 34; ++i) peers.push_back("198.18.0." + std::to_string(i));
+  const std::string in = HookData(Spec(peers));
+  std::vector<std::thread> runs;
+  std::vector<int> status(4, -1);
+  std::vector<std::string> errors(4);
+  for (std::size_t i = 0; i < 4; ++i)
+    runs.emplace_back([&, i] { status[i] = Hook("start", in, nullptr, &errors[i]); });
+  for (auto& t : runs) t.join();
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(status[i], 0) << errors[i];
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");
+  EXPECT_EQ(Tunnels(), 32);
+}
+
+// SIGKILL at any moment: OVSDB holds all of a network or none of it, never
+// part; the next start converges (kernel pieces included).
+TEST_F(HookOvsTest, SigkillOfTheHookNeverLeavesPartOfANetwork) {
+  std::vector<std::string> peers;
+  for (int i = 0; i < 200; ++i) peers.push_back("198.18." + std::to_string(1 + i / 250) + "." + std::to_string(i % 250 + 2));
+  Ip({"addr", "add", "198.18.1.1/23", "dev", "u0"});
+  NetworkSpec spec = Spec(peers);
+  spec.address = Cidr::Parse("10.100.0.1/16");
+  const std::string in = HookData(spec);
+  setenv("VXNET_CONFIG", config_.c_str(), 1);
+  std::mt19937 rng(1126);
+  int complete = 0, empty = 0, interrupted = 0;
+  for (int round = 0; round < 16; ++round) {
+    const std::string op = round % 2 ? "stopped" : "start";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int fd = open(in.c_str(), O_RDONLY);
+      dup2(fd, 0);
+      const int null = open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+      dup2(null, 2);
+      execlp("ip", "ip", "netns", "exec", ns_.c_str(), VXNET_HOOK, "vxnet0", op.c_str(), "begin", "-", nullptr);
+      _exit(127);
+    }
+    // Process start alone takes a few ms; the whole run about 30 ms here.
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(2000, 30000)(rng)));
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    const int tunnels = Tunnels();
+    EXPECT_TRUE(tunnels == 0 || tunnels == 200) << "round " << round << ": " << tunnels << " of 200 tunnels";
+    complete += tunnels == 200;
+    empty += tunnels == 0;
+    // Killed before its commit: the state is still the previous round's.
+    interrupted += (op == "start") == (tunnels == 0);
+  }
+  std::fprintf(stderr, "after SIGKILL: %d complete, %d empty, %d operations interrupted before their commit\n",
+               complete, empty, interrupted);
+  EXPECT_GT(interrupted, 0) << "no kill landed before a commit: the test did not exercise anything";
+  std::string err;
+  ASSERT_EQ(Hook("start", in, nullptr, &err), 0) << err;
+  std::string addr;
+  test::Run({"ip", "-n", ns_, "-o", "addr", "show", "dev", "ovs-sw0"}, &addr);
+  EXPECT_NE(addr.find("10.100.0.1/16"), std::string::npos) << addr;
+  EXPECT_EQ(KernelMtu("ovs-sw0"), "1450");
+}
+
+TEST_F(HookOvsTest, TruncatedStdinIsRefusedWithOneLine) {
+  const std::string full = HookData(Spec({"198.18.0.2"}));
+  std::ifstream in(full);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string half = sandbox_->dir() + "/half.xml";
+  std::ofstream(half) << text.substr(0, text.size() / 2);
+  std::string err;
+  EXPECT_EQ(Hook("start", half, nullptr, &err), 1);
+  EXPECT_NE(err.find("vxnet: hook stdin line"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\n'), std::string::npos);
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
 }
 
 }  // namespace

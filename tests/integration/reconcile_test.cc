@@ -343,5 +343,72 @@ TEST(OvsdbFaults, ServerThatAcceptsAndNeverAnswersTimesOut) {
   rmdir(dir);
 }
 
+// A one-connection fake OVSDB: accepts, reads one request, then answers
+// `reply` (possibly partial) and closes.
+class FakeOvsdb {
+ public:
+  explicit FakeOvsdb(std::string reply) : reply_(std::move(reply)) {
+    char dir[] = "/tmp/vxnet-fake-XXXXXX";
+    dir_ = mkdtemp(dir);
+    path_ = dir_ + "/db.sock";
+    listener_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(listener_, 1);
+    thread_ = std::thread([this] {
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      char buf[4096];
+      (void)read(fd, buf, sizeof buf);
+      (void)write(fd, reply_.data(), reply_.size());
+      close(fd);
+    });
+  }
+  ~FakeOvsdb() {
+    thread_.join();
+    close(listener_);
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string endpoint() const { return "unix:" + path_; }
+
+ private:
+  std::string reply_, dir_, path_;
+  int listener_ = -1;
+  std::thread thread_;
+};
+
+std::string CallError(const FakeOvsdb& server, const std::string& method) {
+  try {
+    OvsdbClient c = OvsdbClient::Connect(Endpoint::Parse(server.endpoint()), Deadline::After(2s));
+    c.Call(method, Json::array(), Deadline::After(2s));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(OvsdbFaults, ServerClosingMidReplyIsAnErrorNotAHang) {
+  FakeOvsdb server(R"({"id":1,"result":[{"rows":[{"na)");
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(CallError(server, "transact"),
+            "OVSDB server '" + server.endpoint() + "': closed the connection before answering 'transact'");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+}
+
+TEST(OvsdbFaults, ServerErrorsAreReportedWithTheirText) {
+  FakeOvsdb server(R"({"id":1,"result":null,"error":{"error":"permission denied","details":"read-only"}})");
+  const std::string error = CallError(server, "transact");
+  EXPECT_NE(error.find("OVSDB request 'transact': failed: "), std::string::npos) << error;
+  EXPECT_NE(error.find("permission denied"), std::string::npos) << error;
+}
+
+TEST(OvsdbFaults, ServerSendingGarbageIsRefused) {
+  FakeOvsdb server("[1,2,3]");
+  EXPECT_NE(CallError(server, "echo").find("a JSON-RPC message must be a JSON object"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vxnet::ovs

@@ -7,7 +7,10 @@
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
-lab_up 2 || { fail "lab did not come up"; finish; exit 1; }
+# LAB_MTU: the underlay MTU (1500 by default; 9000 for the jumbo variant).
+underlay=${LAB_MTU:-1500}
+overlay=$((underlay - 50))
+lab_up 2 "$underlay" || { fail "lab did not come up"; finish; exit 1; }
 
 for i in 1 2; do
     xml=$(lab_network_xml "$i")
@@ -16,8 +19,8 @@ for i in 1 2; do
 done
 
 # What the hook built, as an operator would look at it.
-[ "$(hx 1 ovs-vsctl get Interface ovs-sw0 mtu_request)" = 1450 ] && pass || fail "ovs-sw0 mtu_request is not 1450"
-[ "$(hx 1 cat /sys/class/net/ovs-sw0/mtu)" = 1450 ] && pass || fail "kernel ovs-sw0 MTU is not 1450"
+[ "$(hx 1 ovs-vsctl get Interface ovs-sw0 mtu_request)" = "$overlay" ] && pass || fail "ovs-sw0 mtu_request is not $overlay"
+[ "$(hx 1 cat /sys/class/net/ovs-sw0/mtu)" = "$overlay" ] && pass || fail "kernel ovs-sw0 MTU is not $overlay"
 tunnels=$(hx 1 ovs-vsctl --bare --columns=options find Interface type=vxlan)
 [ "$tunnels" = "key=100 remote_ip=198.18.0.2" ] && pass || fail "host 1 tunnels: $tunnels"
 hx 1 ip -o addr show dev ovs-sw0 | grep -q "10.100.0.1/16" && pass || fail "host 1 has no overlay address"
@@ -28,9 +31,9 @@ lab_wait 20 hx 1 ping -c 1 -W 1 10.100.0.2 && pass || fail "host 1 cannot ping 1
 hx 2 ping -c 3 -W 2 10.100.0.1 >"$WORK/out" 2>&1 && pass || fail "host 2 cannot ping 10.100.0.1: $(cat "$WORK/out")"
 # A DF ping of exactly the overlay MTU crosses; one byte more is refused
 # locally instead of vanishing.
-hx 1 ping -c 2 -W 2 -M do -s 1422 10.100.0.2 >"$WORK/out" 2>&1 && pass || fail "1450-byte DF ping lost: $(cat "$WORK/out")"
-hx 1 ping -c 1 -W 2 -M do -s 1423 10.100.0.2 >"$WORK/out" 2>&1
-grep -q "message too long, mtu=1450" "$WORK/out" && pass || fail "1451-byte DF ping not refused locally: $(cat "$WORK/out")"
+hx 1 ping -c 2 -W 2 -M do -s $((overlay - 28)) 10.100.0.2 >"$WORK/out" 2>&1 && pass || fail "$overlay-byte DF ping lost: $(cat "$WORK/out")"
+hx 1 ping -c 1 -W 2 -M do -s $((overlay - 27)) 10.100.0.2 >"$WORK/out" 2>&1
+grep -q "message too long, mtu=$overlay" "$WORK/out" && pass || fail "$((overlay + 1))-byte DF ping not refused locally: $(cat "$WORK/out")"
 
 # net-destroy removes the tunnels (and the bridge vxnet created).
 lab_virsh 1 net-destroy vxnet0 >/dev/null || fail "net-destroy"

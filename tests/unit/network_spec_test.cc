@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace vxnet {
 namespace {
 
@@ -133,6 +135,51 @@ TEST(ParseDecimal, StrictDigitsOnly) {
   EXPECT_EQ(ParseMtuSetting("MTU", "auto"), std::nullopt);
   EXPECT_EQ(ParseMtuSetting("MTU", "1450"), 1450);
   EXPECT_THROW(ParseMtuSetting("MTU", "70000"), Error);
+}
+
+}  // namespace
+}  // namespace vxnet
+
+namespace vxnet {
+namespace {
+
+// Every numeric bound, on both sides of the edge.
+TEST(Bounds, EveryNumberAtAndBeyondItsLimit) {
+  auto valid = [](auto mutate) {
+    NetworkSpec s;
+    s.peers = {*IpAddress::Parse("198.18.0.2")};
+    mutate(s);
+    return ValidateSpec(s).empty();
+  };
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.vni = 0; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.vni = 16777215; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.vni = 16777216; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.vni = UINT64_MAX; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.dst_port = 0; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.dst_port = 1; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.dst_port = 65535; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.dst_port = 65536; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.mtu = 67; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.mtu = 68; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.mtu = 65535; }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.mtu = 65536; }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.bridge = std::string(15, 'b'); }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.bridge = std::string(16, 'b'); }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.name = std::string(64, 'n'); }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.name = std::string(65, 'n'); }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) {
+    s.peers.clear();
+    for (std::size_t i = 0; i < kMaxPeers; ++i)
+      s.peers.push_back(*IpAddress::Parse("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1"));
+  }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) {
+    s.peers.clear();
+    for (std::size_t i = 0; i <= kMaxPeers; ++i)
+      s.peers.push_back(*IpAddress::Parse("10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1"));
+  }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.address = Cidr::Parse("10.100.0.1/32"); }));
+  EXPECT_TRUE(valid([](NetworkSpec& s) { s.address = Cidr::Parse("fd00::1/128"); }));
+  EXPECT_FALSE(valid([](NetworkSpec& s) { s.address = Cidr::Parse("10.100.0.1/0"); }));
 }
 
 }  // namespace

@@ -83,10 +83,10 @@ TEST(PlanReconcile, FromNothingCreatesEverythingInOneTransaction) {
   EXPECT_EQ(plan.add.size(), 2u);
   Json ops = BuildTransaction(plan, d, b.s);
   int bridge_inserts = 0;
-  for (const auto& op : ops) bridge_inserts += op["op"] == "insert" && op["table"] == "Bridge";
+  for (const auto& op : ops) bridge_inserts += op.value("op", "") == "insert" && op.value("table", "") == "Bridge";
   EXPECT_EQ(bridge_inserts, 1);
-  EXPECT_EQ(ops.back()["op"], "select");  // the new next_cfg, read in the same transaction
-  EXPECT_EQ(ops[ops.size() - 2]["mutations"][0][0], "next_cfg");
+  EXPECT_EQ(ops.back().at("op"), "select");  // the new next_cfg, read in the same transaction
+  EXPECT_EQ(ops[ops.size() - 2].at("mutations")[0][0], "next_cfg");
 }
 
 TEST(PlanReconcile, MatchingStateNeedsNothing) {
@@ -124,14 +124,15 @@ TEST(PlanReconcile, FixesOwnRowsOnlyAndNeverRewritesThePortsColumn) {
   Json ops = BuildTransaction(plan, d, b.s);
   int port_mutations = 0;
   for (const auto& op : ops) {
-    if (op["op"] == "wait") continue;  // the optimistic check names every port read
+    const std::string kind = op.value("op", ""), table = op.value("table", "");
+    if (kind == "wait") continue;  // the optimistic check names every port read
     // The guest tap is never named by a change, and Bridge.ports is only
     // ever mutated (insert/delete), never written whole.
     EXPECT_EQ(op.dump().find(tap), std::string::npos) << op.dump();
-    if (op["table"] == "Bridge" && op["op"] == "update") {
-      EXPECT_FALSE(op["row"].contains("ports")) << op.dump();
+    if (table == "Bridge" && kind == "update") {
+      EXPECT_FALSE(op.at("row").contains("ports")) << op.dump();
     }
-    if (op["table"] == "Bridge" && op["op"] == "mutate") ++port_mutations;
+    if (table == "Bridge" && kind == "mutate") ++port_mutations;
   }
   EXPECT_EQ(port_mutations, 2);  // one insert, one delete
 }
