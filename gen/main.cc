@@ -1,5 +1,6 @@
 // vxnet-gen: writes and checks vxnet's libvirt network XML.
 // Flags map onto gen/generator.h; nothing else happens here.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,8 @@
 #include <sstream>
 
 #include "gen/generator.h"
+#include "gen/host_artifacts.h"
+#include "xml/network_xml.h"
 #include "version.h"
 #include "xml/xml_doc.h"
 
@@ -41,18 +44,17 @@ void WriteOutput(const std::string& path, const std::string& text) {
   }
 }
 
+// An oversized input is refused by the parser, by name.
 std::string ReadInput(const std::string& path) {
-  std::istream* in = &std::cin;
-  std::ifstream file;
   if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) throw Error("input file", path, "cannot be read");
-    in = &file;
+    std::optional<std::string> text = vxnet::ReadXmlFile(path);
+    if (!text) throw Error("input file", path, "cannot be read");
+    return *text;
   }
   std::string text(vxnet::kMaxXmlBytes + 1, '\0');
-  in->read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in->gcount()));
-  return text;  // an oversized input is refused by the parser, by name
+  std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(std::cin.gcount()));
+  return text;
 }
 
 struct NetworkOptions {
@@ -98,6 +100,52 @@ vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   return spec;
 }
 
+void AddNetworkOptions(CLI::App* app, NetworkOptions& net, bool peers_required) {
+  CLI::Option* peer = app->add_option("--peer", net.peers, "Underlay IP of a peer host (repeat per peer; IPv4 or IPv6)");
+  if (peers_required) peer->required();
+  app->add_option("--name", net.name, "libvirt network name")->capture_default_str();
+  app->add_option("--bridge", net.bridge, "Open vSwitch bridge (at most 15 characters)")->capture_default_str();
+  app->add_option("--vni", net.vni, "VXLAN network identifier, 0..16777215")->capture_default_str();
+  app->add_option("--dst-port", net.dst_port, "VXLAN UDP destination port")->capture_default_str();
+  app->add_option("--local-ip", net.local_ip, "Local tunnel source IP (default: chosen by routing)");
+  app->add_option("--mtu", net.mtu, "Overlay MTU: 'auto' (underlay path MTU minus VXLAN overhead) or N")
+      ->capture_default_str();
+  app->add_option("--datapath", net.datapath, "OVS datapath type: system (kernel) or netdev (userspace)")
+      ->capture_default_str();
+  app->add_option("--address", net.address, "Host overlay address for the bridge, CIDR (e.g. 10.100.0.1/16)");
+  app->add_option("--attach-bridge", net.attach_bridge, "Linux bridge to join to the overlay (e.g. docker0)");
+  app->add_option("--guest-mtu-policy", net.guest_mtu_policy,
+                  "Guests declaring no MTU on a sub-1500 overlay: warn or strict (refuse)")
+      ->capture_default_str();
+}
+
+// The network for `host`: from --from FILE (a valid vxnet network) or flags.
+vxnet::NetworkSpec HostSpec(const std::string& from, const NetworkOptions& net) {
+  if (from.empty()) {
+    if (net.peers.empty()) throw Error("host", "", "needs the network: --from FILE or --peer IP …");
+    vxnet::NetworkSpec spec = ToSpec(net);
+    if (auto errors = vxnet::ValidateSpec(spec); !errors.empty()) throw errors.front();
+    return spec;
+  }
+  vxnet::LibvirtNetwork parsed = vxnet::ParseNetworkXml(ReadInput(from));
+  if (!parsed.managed()) throw Error("network file", from, vxnet::UnmanagedReason(parsed));
+  if (auto errors = vxnet::ValidateNetwork(parsed); !errors.empty()) throw errors.front();
+  return *parsed.spec;
+}
+
+// Prints the files (each after a "# FILE" line), or writes them into dir.
+void EmitHostFiles(const std::vector<vxnet::gen::HostFile>& files, const std::string& dir) {
+  for (const auto& file : files) {
+    if (dir.empty()) {
+      std::cout << "# ==> " << file.name << " <==\n" << file.content;
+      continue;
+    }
+    const std::string path = dir + "/" + file.name;
+    WriteOutput(path, file.content);
+    chmod(path.c_str(), file.mode);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,25 +158,20 @@ int main(int argc, char** argv) {
 
   NetworkOptions net;
   CLI::App* network = app.add_subcommand("network", "Print the libvirt network XML of a vxnet overlay");
-  network->add_option("--peer", net.peers, "Underlay IP of a peer host (repeat per peer; IPv4 or IPv6)")
-      ->required();
-  network->add_option("--name", net.name, "libvirt network name")->capture_default_str();
-  network->add_option("--bridge", net.bridge, "Open vSwitch bridge (at most 15 characters)")
-      ->capture_default_str();
-  network->add_option("--vni", net.vni, "VXLAN network identifier, 0..16777215")->capture_default_str();
-  network->add_option("--dst-port", net.dst_port, "VXLAN UDP destination port")->capture_default_str();
-  network->add_option("--local-ip", net.local_ip, "Local tunnel source IP (default: chosen by routing)");
-  network->add_option("--mtu", net.mtu, "Overlay MTU: 'auto' (underlay path MTU minus VXLAN overhead) or N")
-      ->capture_default_str();
-  network->add_option("--datapath", net.datapath, "OVS datapath type: system (kernel) or netdev (userspace)")
-      ->capture_default_str();
-  network->add_option("--address", net.address, "Host overlay address for the bridge, CIDR (e.g. 10.100.0.1/16)");
-  network->add_option("--attach-bridge", net.attach_bridge, "Linux bridge to join to the overlay (e.g. docker0)");
-  network->add_option("--guest-mtu-policy", net.guest_mtu_policy,
-                      "Guests declaring no MTU on a sub-1500 overlay: warn or strict (refuse)")
-      ->capture_default_str();
+  AddNetworkOptions(network, net, true);
   network->add_flag("--uuid{auto}", net.uuid, "Include a <uuid>: random with --uuid, or --uuid=UUID");
   network->add_option("-o,--output", net.output, "Write to FILE instead of stdout (atomically)");
+
+  NetworkOptions host_net;
+  std::string host_format, host_from, host_dir;
+  CLI::App* host = app.add_subcommand(
+      "host", "Print the host files for a vxnet network: NetworkManager keyfiles (nm), network-scripts (ifcfg), "
+              "or firewall rules admitting VXLAN only from the peers (nftables, firewalld)");
+  host->add_option("--format", host_format, "nm, ifcfg, nftables or firewalld")->required();
+  CLI::Option* from = host->add_option("--from", host_from, "Take the network from this network XML file");
+  AddNetworkOptions(host, host_net, false);
+  host->add_option("--output-dir", host_dir, "Write each file into DIR (atomically) instead of printing them");
+  from->excludes(host->get_option("--peer"));
 
   std::string iface_network = "vxnet0", iface_mtu;
   CLI::App* iface = app.add_subcommand(
@@ -160,6 +203,10 @@ int main(int argc, char** argv) {
   try {
     if (*network) {
       WriteOutput(net.output, vxnet::gen::GenerateNetwork(ToSpec(net)));
+    } else if (*host) {
+      auto format = vxnet::gen::ParseHostFormat(host_format);
+      if (!format) throw Error("host format", host_format, "must be nm, ifcfg, nftables or firewalld");
+      EmitHostFiles(vxnet::gen::HostArtifacts(HostSpec(host_from, host_net), *format), host_dir);
     } else if (*iface) {
       const long long mtu = static_cast<long long>(
           std::min<std::uint64_t>(vxnet::ParseDecimal("guest MTU", iface_mtu), 1u << 30));

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 
 #include "hook/guest_mtu.h"
@@ -38,15 +37,6 @@ class Phases {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::string text_;
 };
-
-std::optional<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text(kMaxXmlBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;
-}
 
 // The schema is checked when the first read fails (ReadState), not with
 // an extra round trip on every run.
@@ -183,7 +173,7 @@ Outcome PortCreated(const NetworkSpec& spec, const NetworkPort& port, HookContex
   for (const std::string& path : {ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml",
                                   ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml"}) {
     if (domain.empty() || domain.find('/') != std::string::npos) break;
-    std::optional<std::string> text = ReadSmallFile(path);
+    std::optional<std::string> text = ReadXmlFile(path);
     if (!text) continue;
     try {
       Domain d = ParseDomainXml(*text);

@@ -1,8 +1,6 @@
 // The qemu hook's "prepare begin": the only moment with the full domain XML
 // on stdin and the power to abort a guest's start. Guests on vxnet networks
 // whose MTU the overlay cannot carry are refused here.
-#include <fstream>
-
 #include "hook/guest_mtu.h"
 #include "hook/hook.h"
 #include "net/overlay_mtu.h"
@@ -25,13 +23,11 @@ Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin
   for (const DomainInterface& iface : domain.interfaces) {
     if (iface.type != "network" || iface.network.empty() || iface.network.find('/') != std::string::npos) continue;
     // The active network's status file; libvirt writes it at net-start.
-    std::ifstream in(ctx.config.libvirt_state_dir + "/network/" + iface.network + ".xml", std::ios::binary);
-    if (!in) continue;  // inactive: libvirt itself refuses the guest
-    std::string text(kMaxXmlBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    const std::optional<std::string> text =
+        ReadXmlFile(ctx.config.libvirt_state_dir + "/network/" + iface.network + ".xml");
+    if (!text) continue;  // inactive: libvirt itself refuses the guest
     try {
-      LibvirtNetwork network = ParseNetworkStatusXml(text);
+      LibvirtNetwork network = ParseNetworkStatusXml(*text);
       if (!network.managed() || !ValidateNetwork(network).empty()) continue;
       outcome.managed = true;
       const NetworkSpec& spec = *network.spec;

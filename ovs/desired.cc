@@ -1,7 +1,6 @@
 #include "ovs/desired.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace vxnet::ovs {
 
@@ -10,21 +9,6 @@ StringMap DesiredTunnel::Options() const {
   if (dst_port != kDefaultDstPort) options["dst_port"] = std::to_string(dst_port);
   if (local_ip) options["local_ip"] = local_ip->ToString();
   return options;
-}
-
-std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
-                       const std::optional<IpAddress>& local_ip) {
-  // FNV-1a 64 over a canonical text of the tunnel's identity.
-  const std::string identity = remote.ToString() + "|" + std::to_string(key) + "|" + std::to_string(dst_port) +
-                               "|" + (local_ip ? local_ip->ToString() : "");
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : identity) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char out[16];
-  std::snprintf(out, sizeof out, "vx%013llx", static_cast<unsigned long long>(h & 0xfffffffffffffull));
-  return out;
 }
 
 DesiredNetwork DesiredFromSpec(const NetworkSpec& spec, std::optional<int> mtu,

@@ -11,10 +11,6 @@
 
 namespace vxnet::ovs {
 
-// external_ids key on every row vxnet made: the network that owns it.
-inline constexpr const char* kOwnerKey = "vxnet-network";
-// external_ids key on tunnel rows: the peer, for humans reading OVSDB.
-inline constexpr const char* kPeerKey = "vxnet-peer";
 
 struct DesiredTunnel {
   std::string name;  // Port and Interface share it
@@ -33,11 +29,6 @@ struct DesiredNetwork {
   std::optional<int> mtu;     // mtu_request of the bridge's internal interface
   std::vector<DesiredTunnel> tunnels;
 };
-
-// Deterministic, valid (15 characters: "vx" + 13 hex digits) and unique on
-// a host: it hashes exactly what OVS itself refuses to duplicate.
-std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
-                       const std::optional<IpAddress>& local_ip);
 
 // The spec must be valid (ValidateSpec). Peers in `own_addresses` are this
 // host itself and get no tunnel, so one XML serves every host.

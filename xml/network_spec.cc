@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <set>
 
 namespace vxnet {
@@ -75,6 +76,24 @@ std::optional<Error> CheckUuid(std::string_view uuid) {
     ok = kShape[i] == '-' ? uuid[i] == '-' : std::isxdigit(static_cast<unsigned char>(uuid[i])) != 0;
   if (!ok) return Error("uuid", std::string(uuid), "must look like " + std::string(kShape) + " (hex digits)");
   return std::nullopt;
+}
+
+std::uint64_t StableHash(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
+                       const std::optional<IpAddress>& local_ip) {
+  const std::string identity = remote.ToString() + "|" + std::to_string(key) + "|" + std::to_string(dst_port) +
+                               "|" + (local_ip ? local_ip->ToString() : "");
+  char out[16];
+  std::snprintf(out, sizeof out, "vx%013llx", static_cast<unsigned long long>(StableHash(identity) & 0xfffffffffffffull));
+  return out;
 }
 
 std::uint64_t ParseDecimal(std::string_view what, std::string_view text) {

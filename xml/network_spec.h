@@ -49,6 +49,22 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
+// external_ids keys on the OVS rows of a vxnet network, wherever they are
+// made (the hook, or host files such as ifcfg): the owning network, and on
+// tunnels the peer, for humans reading OVSDB.
+inline constexpr const char* kOwnerKey = "vxnet-network";
+inline constexpr const char* kPeerKey = "vxnet-peer";
+
+// The name of the tunnel port (and interface) towards `remote`, the same for
+// the hook and for host files (ifcfg) that make it: deterministic, a valid
+// interface name (15 characters: "vx" + 13 hex digits) and unique on a host,
+// since it hashes exactly what OVS itself refuses to duplicate.
+std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
+                       const std::optional<IpAddress>& local_ip);
+
+// A stable hash for names derived from user input (FNV-1a, 64 bits).
+std::uint64_t StableHash(std::string_view text);
+
 // The vxnet rules; returns every problem found, most fundamental first.
 std::vector<Error> ValidateSpec(const NetworkSpec& spec);
 

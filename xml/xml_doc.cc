@@ -6,6 +6,7 @@
 #include <libxml/xmlsave.h>
 
 #include <cstring>
+#include <fstream>
 #include <mutex>
 
 namespace vxnet {
@@ -22,6 +23,15 @@ struct CtxtFree {
 };
 
 }  // namespace
+
+std::optional<std::string> ReadXmlFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text(kMaxXmlBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
 
 XmlDoc XmlDoc::Parse(std::string_view text, std::string_view what) {
   InitLibxml();

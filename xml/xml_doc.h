@@ -17,6 +17,11 @@ namespace vxnet {
 
 inline constexpr std::size_t kMaxXmlBytes = 1 << 20;  // 1 MiB
 
+// Reads at most kMaxXmlBytes + 1 bytes of `path` (one more than allowed, so
+// that XmlDoc::Parse names an oversized file); nullopt if it cannot be
+// opened.
+std::optional<std::string> ReadXmlFile(const std::string& path);
+
 class XmlDoc {
  public:
   // what: names the input in errors ("network XML", "hook stdin").

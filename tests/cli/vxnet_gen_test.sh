@@ -81,6 +81,41 @@ for f in "$DATA"/libvirt-networkxml/*.xml; do
         && expect_one_line_error "check $(basename "$f")" "is not managed by vxnet"
 done
 
+# host: files for NetworkManager, network-scripts and firewalls.
+HOSTNET="--peer 198.18.0.2 --peer 198.18.0.3 --vni 100 --address 10.100.0.1/16"
+mkdir -p "$WORK/nm"
+expect_run "host nm" 0 "$GEN" host --format nm $HOSTNET --output-dir "$WORK/nm"
+[ "$(ls "$WORK/nm" | wc -l)" = 3 ] && pass || fail "nm: expected 3 keyfiles, got $(ls "$WORK/nm")"
+for f in "$WORK"/nm/*.nmconnection; do
+    [ "$(stat -c %a "$f")" = 600 ] && pass || fail "nm: $f is not mode 600 (NetworkManager ignores it)"
+    grep -qx "interface-name=ovs-sw0" "$f" && pass || fail "nm: $(basename "$f") is not named ovs-sw0"
+done
+grep -q "type=ovs-bridge" "$WORK/nm/ovs-sw0-bridge.nmconnection" && grep -q "slave-type=ovs-bridge" "$WORK/nm/ovs-sw0-port.nmconnection" \
+    && grep -q "address1=10.100.0.1/16" "$WORK/nm/ovs-sw0-interface.nmconnection" && pass || fail "nm keyfiles incomplete"
+bridge_uuid=$(sed -n 's/^uuid=//p' "$WORK/nm/ovs-sw0-bridge.nmconnection")
+grep -qx "master=$bridge_uuid" "$WORK/nm/ovs-sw0-port.nmconnection" && pass || fail "nm: the port's master is not the bridge"
+"$GEN" host --format nm $HOSTNET | grep -q "# ==> ovs-sw0-port.nmconnection <==" && pass || fail "nm to stdout"
+"$GEN" host --format nm $HOSTNET >"$WORK/a" && "$GEN" host --format nm $HOSTNET >"$WORK/b" && cmp -s "$WORK/a" "$WORK/b" \
+    && pass || fail "nm output is not deterministic"
+
+expect_run "host ifcfg" 0 "$GEN" host --format ifcfg $HOSTNET
+grep -q "TYPE=OVSBridge" "$WORK/out" && grep -q "IPADDR=10.100.0.1" "$WORK/out" && pass || fail "ifcfg bridge"
+[ "$(grep -c "TYPE=OVSTunnel" "$WORK/out")" = 2 ] && pass || fail "ifcfg: expected one OVSTunnel per peer"
+grep -q 'OVS_TUNNEL_TYPE=vxlan' "$WORK/out" && grep -q 'OVS_TUNNEL_OPTIONS="options:remote_ip=198.18.0.3 options:key=100"' "$WORK/out" \
+    && pass || fail "ifcfg tunnel options"
+
+"$GEN" network $HOSTNET -o "$WORK/fromnet.xml"
+expect_run "host firewalld --from" 0 "$GEN" host --format firewalld --from "$WORK/fromnet.xml"
+sed '1d' "$WORK/out" >"$WORK/zone.xml"
+xmllint --noout "$WORK/zone.xml" && pass || fail "firewalld zone is not well-formed"
+grep -q '<source address="198.18.0.2"/>' "$WORK/zone.xml" && grep -q '<port protocol="udp" port="4789"/>' "$WORK/zone.xml" \
+    && pass || fail "firewalld zone content"
+"$GEN" host --format firewalld --peer 198.18.0.2 --name a--b | sed 1d | xmllint --noout - && pass || fail "a name with -- breaks the zone file"
+expect_run "host bad format" 1 "$GEN" host --format iptables $HOSTNET && expect_one_line_error "host bad format" "host format 'iptables'"
+expect_run "host no network" 1 "$GEN" host --format nm && expect_one_line_error "host no network" "needs the network"
+expect_run "host --from unmanaged" 1 "$GEN" host --format nm --from "$DATA/libvirt-networkxml/nat-network.xml" \
+    && expect_one_line_error "host --from unmanaged" "is not managed by vxnet"
+
 # interface: the snippet libvirt accepts in a domain.
 expect_run "interface" 0 "$GEN" interface --network vxnet0 --mtu 1450
 grep -q "<mtu size='1450'/>" "$WORK/out" || fail "interface snippet lacks the MTU"

@@ -235,12 +235,7 @@ TEST_F(HookOvsTest, UnmanagedNetworkLeavesOvsdbUntouched) {
 
 TEST_F(HookOvsTest, StalledOvsdbFailsStartWithinTheConfiguredTimeout) {
   const std::string path = sandbox_->dir() + "/stalled.sock";
-  const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
+  SilentServer server(path);
   std::ofstream(config_) << "ovsdb = unix:" << path << "\ntimeout = 1\nlog_file = " << sandbox_->dir() << "/v.log\n";
   const auto t0 = std::chrono::steady_clock::now();
   std::string err;
@@ -248,7 +243,56 @@ TEST_F(HookOvsTest, StalledOvsdbFailsStartWithinTheConfiguredTimeout) {
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(err.rfind("vxnet: OVSDB server 'unix:" + path + "': did not answer 'transact' within 1000 ms", 0), 0u) << err;
   EXPECT_LT(elapsed, 2s);  // nothing was committed, so there is nothing to undo
-  close(listener);
+}
+
+// network-scripts hosts: the bridge and tunnels come up from vxnet-gen's
+// ifcfg files at boot (ifup-ovs runs the ovs-vsctl below); the hook then
+// takes those tunnels as its own instead of refusing them as duplicates.
+TEST_F(HookOvsTest, TunnelsFromIfcfgFilesAreTheHooksOwn) {
+  std::string files;
+  ASSERT_EQ(test::Run({VXNET_GEN, "host", "--format", "ifcfg", "--peer", "198.18.0.2", "--peer", "198.18.0.3", "--vni",
+                       "100", "--datapath", "netdev"},
+                      &files),
+            0);
+  auto field = [](const std::string& file, const std::string& key) {
+    const auto at = file.find("\n" + key + "=");
+    if (at == std::string::npos) return std::string();
+    std::string value = file.substr(at + key.size() + 2, file.find('\n', at + 1) - at - key.size() - 2);
+    if (!value.empty() && value.front() == '"') value = value.substr(1, value.size() - 2);
+    return value;
+  };
+  auto words = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+  };
+  std::size_t pos = 0;
+  int tunnels = 0;
+  while ((pos = files.find("# ==> ", pos)) != std::string::npos) {
+    const auto end = files.find("# ==> ", pos + 1);
+    const std::string file = files.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end;
+    std::vector<std::string> args;
+    const std::string device = field(file, "DEVICE");
+    if (field(file, "TYPE") == "OVSBridge") {
+      args = {"--", "--may-exist", "add-br", device};
+    } else {
+      ++tunnels;
+      args = {"--", "add-port", field(file, "OVS_BRIDGE"), device, "--", "set", "Interface", device,
+              "type=" + field(file, "OVS_TUNNEL_TYPE")};
+      for (const auto& w : words(field(file, "OVS_TUNNEL_OPTIONS"))) args.push_back(w);
+    }
+    args.push_back("--");
+    for (const auto& w : words(field(file, "OVS_EXTRA"))) args.push_back(w);
+    sandbox_->Vsctl(args);
+  }
+  ASSERT_EQ(tunnels, 2);
+  std::string out, err;
+  ASSERT_EQ(Hook("start", HookData(Spec({"198.18.0.2", "198.18.0.3"})), &out, &err), 0) << err;
+  EXPECT_EQ(out.find("add tunnel"), std::string::npos) << out;
+  EXPECT_EQ(out.find("update tunnel"), std::string::npos) << out;
+  EXPECT_EQ(Tunnels(), 2);
 }
 
 // Four libvirt operations at once (e.g. two hosts' tooling, or a start

@@ -4,7 +4,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +85,20 @@ int Run(const std::vector<std::string>& argv, std::string* out, const std::strin
   trim(text);
   if (out) *out = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+SilentServer::SilentServer(const std::string& path) : path_(path) {
+  fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd_, 4) != 0)
+    throw std::runtime_error("cannot listen on " + path_);
+}
+
+SilentServer::~SilentServer() {
+  close(fd_);
+  unlink(path_.c_str());
 }
 
 void RemoveStaleNamespaces() {

@@ -46,6 +46,19 @@ class OvsSandbox {
 int Run(const std::vector<std::string>& argv, std::string* out = nullptr, const std::string& stdin_path = "",
         std::string* err = nullptr);
 
+// A unix socket that accepts connections (the kernel completes them from
+// the backlog) and never answers: a stalled OVSDB. Removed on destruction.
+class SilentServer {
+ public:
+  explicit SilentServer(const std::string& path);
+  ~SilentServer();
+  std::string endpoint() const { return "unix:" + path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 // Removes namespaces left by earlier test processes that were killed.
 void RemoveStaleNamespaces();
 

@@ -320,26 +320,20 @@ TEST(OvsdbFaults, AbsentServerFailsAtOnceWithTheEndpoint) {
 TEST(OvsdbFaults, ServerThatAcceptsAndNeverAnswersTimesOut) {
   char dir[] = "/tmp/vxnet-stall-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/db.sock";
-  const int listener = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(listener, 4), 0);  // the kernel completes connects; nobody reads
-  const auto t0 = std::chrono::steady_clock::now();
-  try {
-    OvsdbClient c = OvsdbClient::Connect(Endpoint::Parse("unix:" + path), Deadline::After(300ms));
-    c.Call("echo", Json::array(), Deadline::After(300ms));
-    FAIL() << "a silent server did not time out";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("did not answer 'echo' within 300 ms"), std::string::npos) << e.what();
+  {
+    test::SilentServer server(std::string(dir) + "/db.sock");
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      OvsdbClient c = OvsdbClient::Connect(Endpoint::Parse(server.endpoint()), Deadline::After(300ms));
+      c.Call("echo", Json::array(), Deadline::After(300ms));
+      FAIL() << "a silent server did not time out";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("did not answer 'echo' within 300 ms"), std::string::npos) << e.what();
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    EXPECT_GE(elapsed, 290ms);
+    EXPECT_LT(elapsed, 1s);
   }
-  const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_GE(elapsed, 290ms);
-  EXPECT_LT(elapsed, 1s);
-  close(listener);
-  unlink(path.c_str());
   rmdir(dir);
 }
 
