@@ -58,6 +58,36 @@ Prepared Prepare(const NetworkSpec& spec, HookContext& ctx) {
   return {spec, std::move(overlay), std::move(desired)};
 }
 
+// The Linux bridge a network attaches must exist before anything changes.
+void CheckAttachBridge(const NetworkSpec& spec, HookContext& ctx) {
+  if (!spec.attach_bridge) return;
+  const std::optional<net::LinkInfo> link = ctx.host.Link(*spec.attach_bridge);
+  if (!link)
+    throw Error("attached Linux bridge", *spec.attach_bridge, "does not exist on this host",
+                "start what creates it (e.g. docker) before the network, or remove attach-bridge");
+  if (link->kind != "bridge")
+    throw Error("attached Linux bridge", *spec.attach_bridge, "is a '" + (link->kind.empty() ? std::string("device") : link->kind) +
+                                                                  "', not a Linux bridge");
+}
+
+// Joins the attached Linux bridge to the overlay: a veth pair at the overlay
+// MTU, one end enslaved to it, the other becoming an OVS port.
+void EnsureAttachVeth(const NetworkSpec& spec, const std::optional<int>& mtu, HookContext& ctx, Outcome& outcome) {
+  if (!spec.attach_bridge) return;
+  const AttachVeth veth = AttachVethNames(spec);
+  ctx.host.EnsureVethToBridge(veth.ovs_end, veth.bridge_end, *spec.attach_bridge, mtu.value_or(0));
+  outcome.changes.push_back("veth " + veth.ovs_end + "/" + veth.bridge_end + " to Linux bridge " + *spec.attach_bridge);
+}
+
+void RemoveAttachVeth(const NetworkSpec& spec, HookContext& ctx, Outcome& outcome) {
+  if (!spec.attach_bridge) return;
+  try {
+    ctx.host.DeleteLink(AttachVethNames(spec).ovs_end);
+  } catch (const Error& e) {
+    outcome.warnings.push_back(e.what());
+  }
+}
+
 // Best effort: remove what start made. Never throws; problems are logged.
 void Undo(const NetworkSpec& spec, HookContext& ctx, Outcome& outcome) {
   try {
@@ -74,28 +104,35 @@ void Undo(const NetworkSpec& spec, HookContext& ctx, Outcome& outcome) {
       outcome.warnings.push_back(std::string("undo: ") + e.what());
     }
   }
+  RemoveAttachVeth(spec, ctx, outcome);
 }
 
 Outcome Start(const NetworkSpec& spec, HookContext& ctx) {
   const Deadline deadline = Deadline::After(ctx.config.timeout);
   Phases phases;
   Prepared p = Prepare(spec, ctx);  // refusals here happen before any change
+  CheckAttachBridge(spec, ctx);
   phases.Mark("mtu");
   Outcome outcome;
   outcome.warnings = p.overlay.warnings;
-  // Only once a changing transaction was sent is there anything to undo.
+  // Only once a changing transaction was sent is there anything to undo in
+  // OVS; the veth, once made, is removed on any failure.
   std::optional<ovs::OvsdbClient> client;
   try {
     client.emplace(Connect(ctx.config, deadline));
     phases.Mark("connect");
-    outcome.changes = ovs::Reconcile(*client, p.desired, deadline).changes;
+    EnsureAttachVeth(spec, p.overlay.mtu, ctx, outcome);
+    for (auto& change : ovs::Reconcile(*client, p.desired, deadline).changes) outcome.changes.push_back(std::move(change));
     phases.Mark("reconcile");
     if (spec.address) {
       ctx.host.EnsureAddress(spec.bridge, *spec.address);
       outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
     }
   } catch (const Error& e) {
-    if (client && client->changing_transactions_sent() > 0) Undo(spec, ctx, outcome);
+    if (client && client->changing_transactions_sent() > 0)
+      Undo(spec, ctx, outcome);
+    else
+      RemoveAttachVeth(spec, ctx, outcome);
     outcome.exit_status = 1;
     outcome.message = std::string("vxnet: ") + e.what();
     return outcome;
@@ -128,6 +165,13 @@ Outcome Started(const NetworkSpec& spec, HookContext& ctx) {
       throw Error("bridge '" + spec.bridge + "' MTU", std::to_string(link->mtu),
                   "is not the overlay MTU " + std::to_string(*p.overlay.mtu) + " that guest taps must copy",
                   "check ovs-vswitchd's log for why mtu_request was not applied");
+    if (spec.attach_bridge) {
+      const AttachVeth veth = AttachVethNames(spec);
+      const std::optional<net::LinkInfo> end = ctx.host.Link(veth.bridge_end);
+      if (!end || end->master != *spec.attach_bridge)
+        throw Error("veth end", veth.bridge_end, "is not a port of Linux bridge '" + *spec.attach_bridge + "'",
+                    "check that nothing removed it from the bridge");
+    }
   } catch (const Error& e) {
     outcome.exit_status = 1;
     outcome.message = std::string("vxnet: ") + e.what();
@@ -148,6 +192,7 @@ Outcome Stopped(const NetworkSpec& spec, HookContext& ctx) {
   ovs::OvsdbClient client = Connect(ctx.config, deadline);
   outcome.changes = ovs::Teardown(client, spec.name, spec.bridge, deadline).changes;
   if (spec.address) ctx.host.RemoveAddress(spec.bridge, *spec.address);
+  RemoveAttachVeth(spec, ctx, outcome);
   return outcome;
 }
 
@@ -272,8 +317,10 @@ Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view st
         // The live definition changed: bring OVS in line, as start would.
         const Deadline deadline = Deadline::After(ctx.config.timeout);
         Prepared p = Prepare(spec, ctx);
+        CheckAttachBridge(spec, ctx);
         ovs::OvsdbClient client = Connect(ctx.config, deadline);
-        outcome.changes = ovs::Reconcile(client, p.desired, deadline).changes;
+        EnsureAttachVeth(spec, p.overlay.mtu, ctx, outcome);
+        for (auto& change : ovs::Reconcile(client, p.desired, deadline).changes) outcome.changes.push_back(std::move(change));
         break;
       }
       case Operation::kPortDeleted:

@@ -49,6 +49,10 @@ class LazyHost : public vxnet::net::HostNetwork {
   std::optional<vxnet::net::LinkInfo> Link(const std::string& name) override { return Get().Link(name); }
   void EnsureAddress(const std::string& i, const vxnet::Cidr& a) override { Get().EnsureAddress(i, a); }
   void RemoveAddress(const std::string& i, const vxnet::Cidr& a) override { Get().RemoveAddress(i, a); }
+  void EnsureVethToBridge(const std::string& a, const std::string& b, const std::string& br, int mtu) override {
+    Get().EnsureVethToBridge(a, b, br, mtu);
+  }
+  void DeleteLink(const std::string& name) override { Get().DeleteLink(name); }
 
  private:
   vxnet::net::HostNetwork& Get() {

@@ -14,6 +14,8 @@ namespace vxnet::net {
 struct LinkInfo {
   int mtu = 0;
   bool up = false;
+  std::string kind;  // "bridge", "veth", … ("" for a plain device)
+  std::string master;  // the bridge it is enslaved to, if any
 };
 
 class HostNetwork {
@@ -31,6 +33,12 @@ class HostNetwork {
   virtual void EnsureAddress(const std::string& ifname, const Cidr& address) = 0;
   // Removes `address` from `ifname` if present. Idempotent.
   virtual void RemoveAddress(const std::string& ifname, const Cidr& address) = 0;
+  // A veth pair (created if absent) with both ends at `mtu` (0: leave it)
+  // and up, `bridge_end` enslaved to the Linux bridge `bridge`. Idempotent.
+  virtual void EnsureVethToBridge(const std::string& ovs_end, const std::string& bridge_end, const std::string& bridge,
+                                  int mtu) = 0;
+  // Deletes the link if it exists (a veth takes its peer with it).
+  virtual void DeleteLink(const std::string& name) = 0;
 };
 
 // The real host, through rtnetlink (libnl-route-3). Throws Error when no

@@ -5,8 +5,10 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <map>
@@ -131,7 +133,46 @@ class NetlinkHostNetwork : public HostNetwork {
     rtnl_link* raw = nullptr;
     if (rtnl_link_get_kernel(sock_.get(), 0, name.c_str(), &raw) < 0) return std::nullopt;
     std::unique_ptr<rtnl_link, LinkFree> link(raw);
-    return LinkInfo{static_cast<int>(rtnl_link_get_mtu(link.get())), (rtnl_link_get_flags(link.get()) & IFF_UP) != 0};
+    LinkInfo info{static_cast<int>(rtnl_link_get_mtu(link.get())), (rtnl_link_get_flags(link.get()) & IFF_UP) != 0,
+                  rtnl_link_get_type(link.get()) ? rtnl_link_get_type(link.get()) : "", ""};
+    if (const int master = rtnl_link_get_master(link.get()); master > 0) {
+      rtnl_link* m = nullptr;
+      if (rtnl_link_get_kernel(sock_.get(), master, nullptr, &m) >= 0) {
+        info.master = rtnl_link_get_name(m) ? rtnl_link_get_name(m) : "";
+        rtnl_link_put(m);
+      }
+    }
+    return info;
+  }
+
+  void EnsureVethToBridge(const std::string& ovs_end, const std::string& bridge_end, const std::string& bridge,
+                          int mtu) override {
+    std::unique_ptr<rtnl_link, LinkFree> master = GetLink(bridge);
+    rtnl_link* raw = nullptr;
+    if (rtnl_link_get_kernel(sock_.get(), 0, ovs_end.c_str(), &raw) < 0) {
+      if (int err = rtnl_link_veth_add(sock_.get(), ovs_end.c_str(), bridge_end.c_str(), getpid()); err < 0 && err != -NLE_EXIST)
+        throw Error("veth pair", ovs_end + "/" + bridge_end, std::string("cannot be created: ") + nl_geterror(err));
+    } else {
+      rtnl_link_put(raw);
+    }
+    for (const std::string& end : {ovs_end, bridge_end}) {
+      std::unique_ptr<rtnl_link, LinkFree> link = GetLink(end);
+      std::unique_ptr<rtnl_link, LinkFree> change(rtnl_link_alloc());
+      if (mtu > 0) rtnl_link_set_mtu(change.get(), static_cast<unsigned>(mtu));
+      if (end == bridge_end) rtnl_link_set_master(change.get(), rtnl_link_get_ifindex(master.get()));
+      rtnl_link_set_flags(change.get(), IFF_UP);
+      if (int err = rtnl_link_change(sock_.get(), link.get(), change.get(), 0); err < 0)
+        throw Error("veth end", end, std::string("cannot be configured: ") + nl_geterror(err),
+                    end == bridge_end ? "check that '" + bridge + "' is a Linux bridge" : "");
+    }
+  }
+
+  void DeleteLink(const std::string& name) override {
+    rtnl_link* raw = nullptr;
+    if (rtnl_link_get_kernel(sock_.get(), 0, name.c_str(), &raw) < 0) return;
+    std::unique_ptr<rtnl_link, LinkFree> link(raw);
+    if (int err = rtnl_link_delete(sock_.get(), link.get()); err < 0 && err != -NLE_NODEV && err != -NLE_OBJ_NOTFOUND)
+      throw Error("interface", name, std::string("cannot be deleted: ") + nl_geterror(err));
   }
 
   void EnsureAddress(const std::string& ifname, const Cidr& address) override {

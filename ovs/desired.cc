@@ -13,13 +13,14 @@ StringMap DesiredTunnel::Options() const {
 
 DesiredNetwork DesiredFromSpec(const NetworkSpec& spec, std::optional<int> mtu,
                                const std::vector<IpAddress>& own_addresses) {
-  DesiredNetwork d{spec.name, spec.bridge, std::string(ToString(spec.datapath)), mtu, {}};
+  DesiredNetwork d{spec.name, spec.bridge, std::string(ToString(spec.datapath)), mtu, {}, std::nullopt};
   const auto key = static_cast<std::uint32_t>(spec.vni);
   const auto port = static_cast<std::uint16_t>(spec.dst_port);
   for (const IpAddress& peer : spec.peers) {
     if (std::find(own_addresses.begin(), own_addresses.end(), peer) != own_addresses.end()) continue;
     d.tunnels.push_back({TunnelName(peer, key, port, spec.local_ip), peer, key, port, spec.local_ip});
   }
+  if (spec.attach_bridge) d.attach_port = AttachVethNames(spec).ovs_end;
   return d;
 }
 

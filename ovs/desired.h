@@ -28,6 +28,9 @@ struct DesiredNetwork {
   std::string datapath_type;  // "system" or "netdev"
   std::optional<int> mtu;     // mtu_request of the bridge's internal interface
   std::vector<DesiredTunnel> tunnels;
+  // The OVS end of the veth pair to an attached Linux bridge (a plain
+  // system port), when the network attaches one.
+  std::optional<std::string> attach_port;
 };
 
 // The spec must be valid (ValidateSpec). Peers in `own_addresses` are this

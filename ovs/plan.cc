@@ -94,7 +94,7 @@ void CheckLocalPort(const BridgeRow& bridge, const OvsState& state, bool owned, 
 
 bool Plan::empty() const {
   return !create_bridge && !add_local_port && !set_datapath && !set_mtu_request && add.empty() && update.empty() &&
-         remove.empty() && !delete_bridge;
+         remove.empty() && !delete_bridge && !add_attach_port;
 }
 
 std::vector<std::string> Plan::Describe() const {
@@ -104,6 +104,7 @@ std::vector<std::string> Plan::Describe() const {
   if (set_datapath) out.push_back("set bridge " + bridge_name + " datapath_type=" + *set_datapath);
   if (set_mtu_request) out.push_back("set interface " + bridge_name + " mtu_request=" + std::to_string(*set_mtu_request));
   for (const auto& t : add) out.push_back("add tunnel " + vxnet::ovs::Describe(t));
+  if (add_attach_port) out.push_back("add port " + *add_attach_port + " (veth to the attached Linux bridge)");
   for (const auto& u : update) out.push_back("update tunnel " + vxnet::ovs::Describe(u.tunnel));
   for (const auto& r : remove) out.push_back("remove port " + r.name);
   if (delete_bridge) out.push_back("delete bridge " + bridge_name);
@@ -206,6 +207,22 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
       }
     }
   }
+  // The veth end to an attached Linux bridge: an owned plain port.
+  if (desired.attach_port) {
+    const std::string& name = *desired.attach_port;
+    wanted.insert(name);
+    const PortRow* port = index.Port(name);
+    if (port && OwnerOf(port->external_ids) != desired.network)
+      throw Error("port", name, "exists and was not made by vxnet for network '" + desired.network + "'",
+                  "remove it; vxnet names the veth end to the attached bridge this way");
+    const BridgeRow* on = port ? index.BridgeOfPort(port->uuid) : nullptr;
+    if (port && (!on || on->name != desired.bridge)) {
+      plan.remove.push_back({on ? on->uuid : "", port->uuid, port->name});
+      removed.insert(port->uuid);
+      port = nullptr;
+    }
+    if (!port) plan.add_attach_port = name;
+  }
   for (const auto& [uuid, port] : state.ports) {
     if (OwnerOf(port.external_ids) != desired.network || wanted.count(port.name) || port.name == desired.bridge ||
         removed.count(uuid))
@@ -305,6 +322,16 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
                    {"row", {{"protected", true}, {"external_ids", ids}}}});
   }
 
+  if (plan.add_attach_port) {
+    ops.push_back({{"op", "insert"}, {"table", "Interface"},
+                   {"row", {{"name", *plan.add_attach_port}, {"external_ids", data::Map(owned)}}},
+                   {"uuid-name", "attach_iface"}});
+    ops.push_back({{"op", "insert"}, {"table", "Port"},
+                   {"row", {{"name", *plan.add_attach_port}, {"interfaces", data::NamedUuid("attach_iface")},
+                            {"external_ids", data::Map(owned)}}},
+                   {"uuid-name", "attach_port"}});
+    new_ports.push_back(data::NamedUuid("attach_port"));
+  }
   if (plan.create_bridge) {
     ops.push_back({{"op", "insert"}, {"table", "Bridge"},
                    {"row", {{"name", plan.bridge_name}, {"datapath_type", desired.datapath_type},

@@ -30,6 +30,7 @@ struct Plan {
   std::string local_interface_uuid;
   std::optional<int> set_mtu_request;
   std::vector<DesiredTunnel> add;
+  std::optional<std::string> add_attach_port;  // the veth end to a Linux bridge
   struct Update {
     std::string port_uuid, interface_uuid;
     DesiredTunnel tunnel;

@@ -75,6 +75,7 @@ void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
   };
   check(desired.bridge, "bridge interface");
   for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
+  if (desired.attach_port) check(*desired.attach_port, "port to the attached Linux bridge");
 }
 
 // After a commit: ovs-vswitchd's verdict on each interface vxnet declared,
@@ -101,6 +102,7 @@ void VerifyCommitted(OvsdbClient& client, const DesiredNetwork& desired, const D
   };
   check(desired.bridge, "bridge interface");
   for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
+  if (desired.attach_port) check(*desired.attach_port, "port to the attached Linux bridge");
 }
 
 // read -> plan -> (nothing to do: verify what is there) or one transaction ->
@@ -147,7 +149,7 @@ ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, co
 
 ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
                                 const Deadline& deadline) {
-  DesiredNetwork only_bridge{network, bridge, "system", mtu, {}};
+  DesiredNetwork only_bridge{network, bridge, "system", mtu, {}, std::nullopt};
   return Converge(
       client, only_bridge, deadline, [&](const OvsState& s) { return PlanBridgeMtu(network, bridge, mtu, s); },
       [](const OvsState&) {}, false);
@@ -163,7 +165,7 @@ void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
 
 ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
                          const Deadline& deadline) {
-  DesiredNetwork none{network, bridge, "system", std::nullopt, {}};
+  DesiredNetwork none{network, bridge, "system", std::nullopt, {}, std::nullopt};
   return Converge(
       client, none, deadline, [&](const OvsState& s) { return PlanTeardown(network, bridge, s); },
       [](const OvsState&) {}, false);

@@ -96,6 +96,14 @@ std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t
   return out;
 }
 
+AttachVeth AttachVethNames(const NetworkSpec& spec) {
+  const auto h = StableHash(spec.name + "|" + spec.attach_bridge.value_or("")) & 0xffffffffffffull;
+  char ovs_end[16], bridge_end[16];
+  std::snprintf(ovs_end, sizeof ovs_end, "vxa%012llx", static_cast<unsigned long long>(h));
+  std::snprintf(bridge_end, sizeof bridge_end, "vxb%012llx", static_cast<unsigned long long>(h));
+  return {ovs_end, bridge_end};
+}
+
 std::uint64_t ParseDecimal(std::string_view what, std::string_view text) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();

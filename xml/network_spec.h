@@ -62,6 +62,13 @@ inline constexpr const char* kPeerKey = "vxnet-peer";
 std::string TunnelName(const IpAddress& remote, std::uint32_t key, std::uint16_t dst_port,
                        const std::optional<IpAddress>& local_ip);
 
+// The veth pair joining the Linux bridge `attach_bridge` to the overlay:
+// the end plugged into OVS and the end enslaved to the Linux bridge.
+struct AttachVeth {
+  std::string ovs_end, bridge_end;
+};
+AttachVeth AttachVethNames(const NetworkSpec& spec);
+
 // A stable hash for names derived from user input (FNV-1a, 64 bits).
 std::uint64_t StableHash(std::string_view text);
 

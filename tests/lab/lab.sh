@@ -160,8 +160,11 @@ lab_down() {
         _lab_kill_namespace_processes "$LAB_PREFIX-h$i"
         ip netns del "$LAB_PREFIX-h$i" 2>/dev/null || true
     done
-    _lab_kill_namespace_processes "$LAB_PREFIX-sw"
-    ip netns del "$LAB_PREFIX-sw" 2>/dev/null || true
+    # The switch and any namespace a scenario added under the lab's prefix.
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB_PREFIX-" || true); do
+        _lab_kill_namespace_processes "$ns"
+        ip netns del "$ns" 2>/dev/null || true
+    done
     if [ -z "${VXNET_KEEP_LAB:-}" ]; then rm -rf "$LAB_DIR"; else lab_log "kept $LAB_DIR"; fi
     LAB_DIR=
     LAB_HOSTS=0
@@ -233,15 +236,17 @@ lab_stop_daemon() {
     lab_wait 10 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null
 }
 
-# lab_network_xml I : vxnet-gen's network for host I of LAB_HOSTS (peers =
-# the other hosts, host address 10.100.0.I/16), written to a file; prints it.
+# lab_network_xml I [VXNET-GEN OPTIONS...] : vxnet-gen's network for host I
+# of LAB_HOSTS (peers = the other hosts, host address 10.100.0.I/16),
+# written to a file; prints its path.
 lab_network_xml() {
     local i=$1 j args=()
+    shift
     for ((j = 1; j <= LAB_HOSTS; j++)); do
         [ "$j" -eq "$i" ] || args+=(--peer "198.18.0.$j")
     done
     "$VXNET_BUILD/gen/vxnet-gen" network "${args[@]}" --vni 100 --datapath netdev \
-        --address "10.100.0.$i/16" -o "$LAB_DIR/h$i/vxnet0.xml" || return 1
+        --address "10.100.0.$i/16" "$@" -o "$LAB_DIR/h$i/vxnet0.xml" || return 1
     echo "$LAB_DIR/h$i/vxnet0.xml"
 }
 

@@ -39,6 +39,17 @@ class FakeHost : public net::HostNetwork {
     ++calls;
     std::erase(addresses, ifname + " " + address.ToString());
   }
+  void EnsureVethToBridge(const std::string& ovs_end, const std::string& bridge_end, const std::string& bridge,
+                          int mtu) override {
+    ++calls;
+    if (!links.count(bridge)) throw Error("interface", bridge, "does not exist in the kernel");
+    links[ovs_end] = {mtu, true, "veth", ""};
+    links[bridge_end] = {mtu, true, "veth", bridge};
+  }
+  void DeleteLink(const std::string& name) override {
+    ++calls;
+    links.erase(name);
+  }
 };
 
 }  // namespace vxnet::test

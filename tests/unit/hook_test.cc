@@ -8,6 +8,7 @@
 #include "fake_host.h"
 #include "test_util.h"
 #include "xml/domain_xml.h"
+#include "xml/network_xml.h"
 
 namespace vxnet::hook {
 namespace {
@@ -172,6 +173,48 @@ TEST(DomainXml, ReadsInterfacesFromDefinitionAndStatus) {
   Domain status = ParseDomainXml("<domstatus state='running'>" + test::Fixture("domains/vm-mtu1450.xml") + "</domstatus>");
   EXPECT_EQ(status.interfaces[0].mtu, 1450);
   EXPECT_THROW(ParseDomainXml("<network/>"), Error);
+}
+
+}  // namespace
+}  // namespace vxnet::hook
+
+namespace vxnet::hook {
+namespace {
+
+class AttachBridge : public ::testing::Test {
+ protected:
+  Outcome Start() {
+    NetworkSpec spec;
+    spec.peers = {*IpAddress::Parse("198.18.0.2")};
+    spec.attach_bridge = "docker0";
+    Config config;
+    config.ovsdb = "unix:/nonexistent/vxnet-test/db.sock";
+    HookContext ctx{config, host_};
+    return RunNetworkHook({"vxnet0", "start", "begin", "-"}, "<hookData>" + FormatNetworkXml(spec) + "</hookData>", ctx);
+  }
+  test::FakeHost host_;
+  void SetUp() override { host_.path_mtu = {{"198.18.0.2", 1500}}; }
+};
+
+TEST_F(AttachBridge, MissingLinuxBridgeIsRefusedBeforeAnyChange) {
+  Outcome o = Start();
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_EQ(o.message,
+            "vxnet: attached Linux bridge 'docker0': does not exist on this host; start what creates it (e.g. docker) "
+            "before the network, or remove attach-bridge");
+  EXPECT_EQ(host_.links.size(), 0u);
+}
+
+TEST_F(AttachBridge, ADeviceThatIsNoBridgeIsRefused) {
+  host_.links["docker0"] = {1500, true, "veth", ""};
+  EXPECT_EQ(Start().message, "vxnet: attached Linux bridge 'docker0': is a 'veth', not a Linux bridge");
+}
+
+TEST_F(AttachBridge, TheVethMadeBeforeAFailedTransactionIsRemoved) {
+  host_.links["docker0"] = {1500, true, "bridge", ""};
+  Outcome o = Start();  // OVSDB is absent: the start fails after the veth
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_EQ(host_.links.size(), 1u) << "the veth pair was left behind";
 }
 
 }  // namespace

@@ -197,6 +197,27 @@ TEST(PlanReconcile, OwnedBridgeDatapathIsCorrected) {
   EXPECT_EQ(plan.Describe(), std::vector<std::string>{"set bridge ovs-sw0 datapath_type=netdev"});
 }
 
+TEST(PlanReconcile, AttachedBridgePortIsAnOwnedPlainPort) {
+  NetworkSpec spec = Spec({"198.18.0.2"});
+  spec.attach_bridge = "docker0";
+  DesiredNetwork d = DesiredFromSpec(spec, std::nullopt);
+  ASSERT_TRUE(d.attach_port);
+  EXPECT_EQ(d.attach_port->size(), 15u);
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0");
+  b.Tunnel(br, d.tunnels[0], "vxnet0");
+  Plan plan = PlanReconcile(d, b.s);
+  EXPECT_EQ(plan.add_attach_port, d.attach_port);
+  EXPECT_NE(BuildTransaction(plan, d, b.s).dump().find(*d.attach_port), std::string::npos);
+  b.Port(br, *d.attach_port, "", {}, "vxnet0");
+  EXPECT_TRUE(PlanReconcile(d, b.s).empty());
+  // Dropping attach-bridge from the network removes the port.
+  Plan dropped = PlanReconcile(DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt), b.s);
+  ASSERT_EQ(dropped.remove.size(), 1u);
+  EXPECT_EQ(dropped.remove[0].name, *d.attach_port);
+}
+
 TEST(PlanTeardown, DeletesOwnBridgeOnlyWhenNothingElseIsOnIt) {
   DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt);
   StateBuilder b;
