@@ -252,6 +252,26 @@ Outcome PortCreated(const NetworkSpec& spec, const NetworkPort& port, HookContex
 
 }  // namespace
 
+Outcome ApplyNetwork(const NetworkSpec& spec, HookContext& ctx) {
+  try {
+    Outcome o = Start(spec, ctx);
+    o.managed = true;
+    return o;
+  } catch (const Error& e) {
+    return Refusal(1, std::string("vxnet: ") + e.what(), true);
+  }
+}
+
+Outcome RemoveNetwork(const NetworkSpec& spec, HookContext& ctx) {
+  try {
+    Outcome o = Stopped(spec, ctx);
+    o.managed = true;
+    return o;
+  } catch (const Error& e) {
+    return Refusal(1, std::string("vxnet: ") + e.what(), true);
+  }
+}
+
 Role RoleFromPath(std::string_view argv0) {
   const auto slash = argv0.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? argv0 : argv0.substr(slash + 1);

@@ -50,6 +50,12 @@ struct HookContext {
   net::HostNetwork& host;
 };
 
+// What start and stopped do for a valid spec, also for vxnetctl reconcile
+// and prune: make the host hold the network (OVS, address, veth), or remove
+// what it owns. Never throw; the Outcome says what happened.
+Outcome ApplyNetwork(const NetworkSpec& spec, HookContext& ctx);
+Outcome RemoveNetwork(const NetworkSpec& spec, HookContext& ctx);
+
 // args: argv[1..] as libvirt passes them: network, op, sub-op, "-".
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx);
 // args: argv[1..]: domain, op, sub-op, extra. Acts on "prepare begin".

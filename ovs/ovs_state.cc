@@ -110,7 +110,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kRequiredCol
     {"Open_vSwitch", {"bridges", "next_cfg", "cur_cfg"}},
     {"Bridge", {"name", "ports", "datapath_type", "external_ids"}},
     {"Port", {"name", "interfaces", "protected", "external_ids"}},
-    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport"}},
+    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state"}},
 };
 
 }  // namespace
@@ -135,7 +135,7 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
       Select("Open_vSwitch", {"next_cfg", "cur_cfg"}),
       Select("Bridge", {"name", "ports", "datapath_type", "external_ids"}),
       Select("Port", {"name", "interfaces", "protected", "external_ids"}),
-      Select("Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport"}),
+      Select("Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state"}),
   });
   Json result = client.Transact("Open_vSwitch", ops, deadline);
   for (const auto& r : result)
@@ -169,7 +169,8 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
                      data::DecodeMap(row.at("external_ids")),
                      DecodeOptional<std::int64_t>(row.at("mtu_request")),
                      DecodeOptional<std::string>(row.at("error")).value_or(""),
-                     DecodeOptional<std::int64_t>(row.at("ofport"))};
+                     DecodeOptional<std::int64_t>(row.at("ofport")),
+                     DecodeOptional<std::string>(row.at("link_state")).value_or("")};
       state.interfaces[i.uuid] = std::move(i);
     }
   } catch (const Json::exception& e) {

@@ -21,6 +21,7 @@ struct InterfaceRow {
   std::optional<std::int64_t> mtu_request;
   std::string error;                  // empty when OVS reports none
   std::optional<std::int64_t> ofport;  // -1: failed; unset: not yet applied
+  std::string link_state;              // "up", "down", or "" when unknown
 };
 
 struct PortRow {

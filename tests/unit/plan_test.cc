@@ -26,7 +26,7 @@ struct StateBuilder {
   std::string Port(const std::string& bridge_uuid, const std::string& name, const std::string& type,
                    const StringMap& options = {}, const std::string& owner = "", bool is_protected = false,
                    std::optional<std::int64_t> mtu = std::nullopt, const std::string& iface_name = "") {
-    InterfaceRow i{Id("if"), iface_name.empty() ? name : iface_name, type, options, {}, mtu, "", 1};
+    InterfaceRow i{Id("if"), iface_name.empty() ? name : iface_name, type, options, {}, mtu, "", 1, "up"};
     PortRow p{Id("port"), name, {i.uuid}, is_protected, {}};
     if (!owner.empty()) {
       i.external_ids[kOwnerKey] = owner;
