@@ -14,6 +14,7 @@
 #include "hook/hook.h"
 #include "ovs/reconcile.h"
 #include "version.h"
+#include "xml/domain_xml.h"
 #include "xml/network_xml.h"
 
 namespace {
@@ -95,6 +96,14 @@ int main(int argc, char** argv) {
   reconcile->add_flag("--all", all, "Every active vxnet network");
   reconcile->add_flag("--inactive", inactive,
                       "Apply the persistent definition (after virsh net-define of an edit) to the running network");
+
+  std::string adopt_dom;
+  bool adopt_all = false;
+  CLI::App* adopt = app.add_subcommand(
+      "adopt", "Give a domain's interfaces on vxnet networks <mtu size='M'/> (M: the overlay MTU) in its persistent "
+               "definition, effective at its next boot");
+  adopt->add_option("DOMAIN", adopt_dom, "Domain");
+  adopt->add_flag("--all", adopt_all, "Every persistent domain");
 
   CLI::App* prune =
       app.add_subcommand("prune", "Remove what vxnet owns in OVS for networks that are no longer active");
@@ -183,6 +192,53 @@ int main(int argc, char** argv) {
           ++failed;
         }
       }
+      return failed ? 1 : 0;
+    }
+    if (*adopt) {
+      if (adopt_all == !adopt_dom.empty()) throw Error("adopt", adopt_dom, "needs exactly one of DOMAIN or --all");
+      std::map<std::string, int> mtus;
+      for (const auto& spec : ActiveNetworks(uri, false)) {
+        const auto overlay = vxnet::net::ComputeOverlayMtu(spec, *host);
+        if (overlay.mtu) mtus[spec.name] = *overlay.mtu;
+      }
+      Conn conn;
+      conn.ptr = virConnectOpen(uri.c_str());
+      if (!conn.ptr) throw Error("libvirt", uri, "cannot be reached", "is libvirtd running?");
+      virDomainPtr* doms = nullptr;
+      const int n = virConnectListAllDomains(conn.ptr, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
+      if (n < 0) throw Error("libvirt", uri, "cannot list domains");
+      int changed = 0, found = 0, failed = 0;
+      for (int i = 0; i < n; ++i) {
+        const char* name = virDomainGetName(doms[i]);
+        if (adopt_all || (name && adopt_dom == name)) {
+          ++found;
+          // SECURE keeps passwords (VNC, …) the redefinition must not drop.
+          char* xml = virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+          std::vector<std::string> changes;
+          std::optional<std::string> updated;
+          if (xml) {
+            updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+            free(xml);
+          }
+          if (updated) {
+            virDomainPtr redefined = virDomainDefineXML(conn.ptr, updated->c_str());
+            if (redefined) {
+              virDomainFree(redefined);
+              for (const auto& c : changes) std::cout << c << "\n";
+              ++changed;
+            } else {
+              const char* msg = virGetLastErrorMessage();
+              std::cerr << "vxnetctl: domain '" << name << "': cannot be redefined: " << (msg ? msg : "?") << "\n";
+              ++failed;
+            }
+          }
+        }
+        virDomainFree(doms[i]);
+      }
+      free(doms);
+      if (!adopt_all && found == 0)
+        throw Error("domain", adopt_dom, "is not a persistent domain of " + uri, "see 'virsh list --all'");
+      if (changed == 0 && failed == 0) std::cout << "nothing to change\n";
       return failed ? 1 : 0;
     }
     if (*prune) {

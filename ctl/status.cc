@@ -59,7 +59,12 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   for (const auto& t : desired.tunnels) {
     const ovs::PortRow* port = index.Port(t.name);
     const ovs::InterfaceRow* iface = port && !port->interfaces.empty() ? state.Interface(port->interfaces[0]) : nullptr;
-    TunnelStatus ts{t.name, t.remote.ToString(), iface ? iface->link_state : "missing", iface ? iface->error : ""};
+    TunnelStatus ts{t.name, t.remote.ToString(), iface ? iface->link_state : "missing", iface ? iface->error : "", ""};
+    if (t.bfd && iface) {
+      auto bfd = iface->bfd_status.find("state");
+      ts.bfd_state = bfd == iface->bfd_status.end() ? "unknown" : bfd->second;
+      if (ts.bfd_state != "up") Raise(s, kWarning, "tunnel " + t.name + ": peer " + ts.peer + " unreachable (BFD " + ts.bfd_state + ")");
+    }
     if (!ts.error.empty()) Raise(s, kCritical, "tunnel " + t.name + " to " + ts.peer + ": " + ts.error);
     if (iface && ts.link_state == "down") Raise(s, kWarning, "tunnel " + t.name + " to " + ts.peer + " is down");
     s.tunnels.push_back(std::move(ts));
@@ -91,7 +96,7 @@ std::string FormatText(const NetworkStatus& s) {
          " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
   for (const auto& t : s.tunnels)
     out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +
-           (t.error.empty() ? "" : ", error: " + t.error) + "\n";
+           (t.bfd_state.empty() ? "" : ", bfd " + t.bfd_state) + (t.error.empty() ? "" : ", error: " + t.error) + "\n";
   for (const auto& t : s.taps) out += "  guest tap " + t.name + ": mtu " + std::to_string(t.mtu) + "\n";
   for (const auto& p : s.problems) out += "  ! " + p + "\n";
   return out;
@@ -110,7 +115,8 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
                      {"problems", s.problems}};
     j["tunnels"] = nlohmann::json::array();
     for (const auto& t : s.tunnels)
-      j["tunnels"].push_back({{"name", t.name}, {"peer", t.peer}, {"link_state", t.link_state}, {"error", t.error}});
+      j["tunnels"].push_back(
+          {{"name", t.name}, {"peer", t.peer}, {"link_state", t.link_state}, {"bfd", t.bfd_state}, {"error", t.error}});
     j["taps"] = nlohmann::json::array();
     for (const auto& t : s.taps) j["taps"].push_back({{"name", t.name}, {"mtu", t.mtu}});
     all.push_back(std::move(j));

@@ -18,6 +18,7 @@ enum Level { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
 
 struct TunnelStatus {
   std::string name, peer, link_state, error;
+  std::string bfd_state;  // "" when BFD is off
 };
 struct TapStatus {
   std::string name;

@@ -62,6 +62,7 @@ struct NetworkOptions {
   std::string name = "vxnet0", bridge = "ovs-sw0", vni = "0", dst_port = "4789";
   std::string local_ip, mtu = "auto", datapath = "system", address, attach_bridge;
   std::string guest_mtu_policy = "warn", uuid, output;
+  bool bfd = false;
 };
 
 vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
@@ -92,6 +93,7 @@ vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   auto policy = vxnet::ParseGuestMtuPolicy(o.guest_mtu_policy);
   if (!policy) throw Error("guest MTU policy", o.guest_mtu_policy, "must be 'warn' or 'strict'");
   spec.guest_mtu_policy = *policy;
+  spec.bfd = o.bfd;
   if (o.uuid == "auto") {
     spec.uuid = vxnet::gen::RandomUuid();
   } else if (!o.uuid.empty()) {
@@ -117,6 +119,7 @@ void AddNetworkOptions(CLI::App* app, NetworkOptions& net, bool peers_required) 
   app->add_option("--guest-mtu-policy", net.guest_mtu_policy,
                   "Guests declaring no MTU on a sub-1500 overlay: warn or strict (refuse)")
       ->capture_default_str();
+  app->add_flag("--bfd", net.bfd, "BFD on every tunnel, so a dead peer shows in 'vxnetctl status' within seconds");
 }
 
 // The network for `host`: from --from FILE (a valid vxnet network) or flags.

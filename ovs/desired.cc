@@ -18,7 +18,7 @@ DesiredNetwork DesiredFromSpec(const NetworkSpec& spec, std::optional<int> mtu,
   const auto port = static_cast<std::uint16_t>(spec.dst_port);
   for (const IpAddress& peer : spec.peers) {
     if (std::find(own_addresses.begin(), own_addresses.end(), peer) != own_addresses.end()) continue;
-    d.tunnels.push_back({TunnelName(peer, key, port, spec.local_ip), peer, key, port, spec.local_ip});
+    d.tunnels.push_back({TunnelName(peer, key, port, spec.local_ip), peer, key, port, spec.local_ip, spec.bfd});
   }
   if (spec.attach_bridge) d.attach_port = AttachVethNames(spec).ovs_end;
   return d;

@@ -18,8 +18,10 @@ struct DesiredTunnel {
   std::uint32_t key = 0;
   std::uint16_t dst_port = 4789;
   std::optional<IpAddress> local_ip;
+  bool bfd = false;
 
   StringMap Options() const;
+  StringMap Bfd() const { return bfd ? StringMap{{"enable", "true"}} : StringMap{}; }
 };
 
 struct DesiredNetwork {

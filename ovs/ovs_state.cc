@@ -110,7 +110,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kRequiredCol
     {"Open_vSwitch", {"bridges", "next_cfg", "cur_cfg"}},
     {"Bridge", {"name", "ports", "datapath_type", "external_ids"}},
     {"Port", {"name", "interfaces", "protected", "external_ids"}},
-    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state"}},
+    {"Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state", "bfd", "bfd_status"}},
 };
 
 }  // namespace
@@ -135,7 +135,7 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
       Select("Open_vSwitch", {"next_cfg", "cur_cfg"}),
       Select("Bridge", {"name", "ports", "datapath_type", "external_ids"}),
       Select("Port", {"name", "interfaces", "protected", "external_ids"}),
-      Select("Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state"}),
+      Select("Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state", "bfd", "bfd_status"}),
   });
   Json result = client.Transact("Open_vSwitch", ops, deadline);
   for (const auto& r : result)
@@ -170,7 +170,9 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
                      DecodeOptional<std::int64_t>(row.at("mtu_request")),
                      DecodeOptional<std::string>(row.at("error")).value_or(""),
                      DecodeOptional<std::int64_t>(row.at("ofport")),
-                     DecodeOptional<std::string>(row.at("link_state")).value_or("")};
+                     DecodeOptional<std::string>(row.at("link_state")).value_or(""),
+                     data::DecodeMap(row.at("bfd")),
+                     data::DecodeMap(row.at("bfd_status"))};
       state.interfaces[i.uuid] = std::move(i);
     }
   } catch (const Json::exception& e) {

@@ -22,6 +22,7 @@ struct InterfaceRow {
   std::string error;                  // empty when OVS reports none
   std::optional<std::int64_t> ofport;  // -1: failed; unset: not yet applied
   std::string link_state;              // "up", "down", or "" when unknown
+  StringMap bfd, bfd_status;           // BFD configuration and its state
 };
 
 struct PortRow {

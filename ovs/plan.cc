@@ -37,6 +37,7 @@ std::string Describe(const DesiredTunnel& t) {
   std::string s = t.name + " (remote_ip=" + t.remote.ToString() + " key=" + std::to_string(t.key);
   if (t.dst_port != kDefaultDstPort) s += " dst_port=" + std::to_string(t.dst_port);
   if (t.local_ip) s += " local_ip=" + t.local_ip->ToString();
+  if (t.bfd) s += " bfd";
   return s + ")";
 }
 
@@ -197,7 +198,7 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
     }
     const InterfaceRow* iface = port->interfaces.size() == 1 ? state.Interface(port->interfaces[0]) : nullptr;
     if (!iface || iface->name != t.name || iface->type != "vxlan" || iface->options != t.Options() ||
-        !port->is_protected || iface->external_ids != TunnelExternalIds(desired.network, t)) {
+        iface->bfd != t.Bfd() || !port->is_protected || iface->external_ids != TunnelExternalIds(desired.network, t)) {
       if (!iface || iface->name != t.name) {
         plan.remove.push_back({on->uuid, port->uuid, port->name});
         removed.insert(port->uuid);
@@ -307,7 +308,8 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
     const std::string iface_id = "tun_iface_" + std::to_string(i), port_id = "tun_port_" + std::to_string(i);
     const Json ids = data::Map(TunnelExternalIds(plan.network, t));
     ops.push_back({{"op", "insert"}, {"table", "Interface"},
-                   {"row", {{"name", t.name}, {"type", "vxlan"}, {"options", data::Map(t.Options())}, {"external_ids", ids}}},
+                   {"row", {{"name", t.name}, {"type", "vxlan"}, {"options", data::Map(t.Options())},
+                            {"bfd", data::Map(t.Bfd())}, {"external_ids", ids}}},
                    {"uuid-name", iface_id}});
     ops.push_back({{"op", "insert"}, {"table", "Port"},
                    {"row", {{"name", t.name}, {"interfaces", data::NamedUuid(iface_id)}, {"protected", true}, {"external_ids", ids}}},
@@ -317,7 +319,8 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   for (const auto& u : plan.update) {
     const Json ids = data::Map(TunnelExternalIds(plan.network, u.tunnel));
     ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(u.interface_uuid)},
-                   {"row", {{"type", "vxlan"}, {"options", data::Map(u.tunnel.Options())}, {"external_ids", ids}}}});
+                   {"row", {{"type", "vxlan"}, {"options", data::Map(u.tunnel.Options())},
+                            {"bfd", data::Map(u.tunnel.Bfd())}, {"external_ids", ids}}}});
     ops.push_back({{"op", "update"}, {"table", "Port"}, {"where", where_uuid(u.port_uuid)},
                    {"row", {{"protected", true}, {"external_ids", ids}}}});
   }

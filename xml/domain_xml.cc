@@ -28,6 +28,36 @@ Domain ParseDomainXml(std::string_view xml) {
   return d;
 }
 
+std::optional<std::string> AdoptInterfaceMtus(std::string_view domain_xml,
+                                              const std::map<std::string, int>& mtu_by_network,
+                                              std::vector<std::string>& changes) {
+  XmlDoc doc = XmlDoc::Parse(domain_xml, "domain XML");
+  const xmlNode* domain = doc.root();
+  if (!IsElement(domain, "domain")) throw Error("domain XML root element", NodeName(domain), "must be <domain>");
+  const xmlNode* name = FirstChild(domain, "name");
+  const std::string domain_name = name ? Text(name) : "?";
+  bool changed = false;
+  for (const xmlNode* c : ChildElements(FirstChild(domain, "devices"))) {
+    if (!IsElement(c, "interface") || Attribute(c, "type").value_or("") != "network") continue;
+    const xmlNode* source = FirstChild(c, "source");
+    auto it = mtu_by_network.find(source ? Attribute(source, "network").value_or("") : "");
+    if (it == mtu_by_network.end()) continue;
+    xmlNode* iface = const_cast<xmlNode*>(c);
+    const xmlNode* mac = FirstChild(c, "mac");
+    const std::string who = "domain '" + domain_name + "' interface " + (mac ? Attribute(mac, "address").value_or("?") : "?");
+    const std::string size = std::to_string(it->second);
+    xmlNode* mtu = const_cast<xmlNode*>(FirstChild(c, "mtu"));
+    const std::optional<std::string> old = mtu ? Attribute(mtu, "size") : std::nullopt;
+    if (old == size) continue;
+    if (!mtu) mtu = xmlNewChild(iface, nullptr, BAD_CAST "mtu", nullptr);
+    xmlSetProp(mtu, BAD_CAST "size", BAD_CAST size.c_str());
+    changes.push_back(who + ": mtu " + old.value_or("none") + " -> " + size + " (network " + it->first + ")");
+    changed = true;
+  }
+  if (!changed) return std::nullopt;
+  return Dump(doc, domain);
+}
+
 LibvirtNetwork ParseNetworkStatusXml(std::string_view xml) {
   XmlDoc doc = XmlDoc::Parse(xml, "network status XML");
   const xmlNode* network = doc.root();

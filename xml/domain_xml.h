@@ -3,6 +3,7 @@
 // interface's type, network, MAC and declared MTU (virtio host_mtu).
 // Accepts a <domain> (the qemu hook's stdin, /etc/libvirt/qemu/NAME.xml)
 // or libvirt's status file (<domstatus><domain>…, /run/libvirt/qemu/).
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ struct Domain {
 };
 
 Domain ParseDomainXml(std::string_view xml);
+
+// Gives every <interface type='network'> whose source network is a key of
+// `mtu_by_network` an <mtu size='M'/> with that network's M, leaving every
+// other interface and element as it is. Returns the new document, or
+// nullopt when nothing needed changing; `changes` gets one line per change.
+std::optional<std::string> AdoptInterfaceMtus(std::string_view domain_xml,
+                                              const std::map<std::string, int>& mtu_by_network,
+                                              std::vector<std::string>& changes);
 
 // A network from libvirt's status file (<networkstatus><network>…, in
 // /run/libvirt/network/) or its definition (<network>, /etc/libvirt/qemu/networks/).

@@ -45,6 +45,7 @@ struct NetworkSpec {
   std::optional<Cidr> address;  // host's overlay address on the bridge
   std::optional<std::string> attach_bridge;  // Linux bridge joined by veth
   GuestMtuPolicy guest_mtu_policy = GuestMtuPolicy::kWarn;
+  bool bfd = false;  // BFD on every tunnel: a dead peer shows in seconds
 
   bool operator==(const NetworkSpec&) const = default;
 };

@@ -42,6 +42,9 @@ void ReadOverlay(const xmlNode* overlay, NetworkSpec& spec) {
       spec.address = *cidr;
     } else if (name == "attach-bridge") {
       spec.attach_bridge = value;
+    } else if (name == "bfd") {
+      if (value != "true" && value != "false") throw Error("vxnet bfd", value, "must be 'true' or 'false'");
+      spec.bfd = value == "true";
     } else if (name == "guest-mtu-policy") {
       auto p = ParseGuestMtuPolicy(value);
       if (!p) throw Error("vxnet guest-mtu-policy", value, "must be 'warn' or 'strict'");
@@ -169,6 +172,7 @@ std::string FormatNetworkXml(const NetworkSpec& spec) {
   if (spec.address) attr(overlay, "address", spec.address->ToString());
   if (spec.attach_bridge) attr(overlay, "attach-bridge", *spec.attach_bridge);
   attr(overlay, "guest-mtu-policy", std::string(ToString(spec.guest_mtu_policy)));
+  if (spec.bfd) attr(overlay, "bfd", "true");
   for (const IpAddress& peer : spec.peers) {
     xmlNode* p = xmlNewChild(overlay, ns, BAD_CAST kPeerElement, nullptr);
     attr(p, "address", peer.ToString());

@@ -8,7 +8,7 @@
 //     <vxnet:overlay xmlns:vxnet="https://vxnet.org/xmlns/network/1"
 //                    vni="100" dst-port="4789" datapath="system" mtu="auto"
 //                    local-ip="198.18.0.1" address="10.100.0.1/16"
-//                    attach-bridge="docker0" guest-mtu-policy="warn">
+//                    attach-bridge="docker0" guest-mtu-policy="warn" bfd="true">
 //       <vxnet:peer address="198.18.0.2"/>
 //     </vxnet:overlay>
 //   </metadata>

@@ -56,7 +56,7 @@ VXNET_CONFIG="$WORK/bad.conf" "$HOOK" vxnet0 start begin - <"$DATA/hookdata/star
 expect_one_line_error "bad config" "config file $WORK/bad.conf line 2 'forever': timeout must be 1 to 600 seconds"
 
 # The man pages render.
-for page in "$(dirname "$0")"/../../docs/man/*.[158]; do
+for page in "$(dirname "$0")"/../../docs/man/*.[158]; do  # vxnet-gen.1 vxnet.conf.5 vxnet-hook.8 vxnetctl.8
     if command -v man >/dev/null; then
         MANWIDTH=80 man -l "$page" >"$WORK/man.txt" 2>"$WORK/man.err" && [ -s "$WORK/man.txt" ] && ! grep -q "warning" "$WORK/man.err" \
             && pass || fail "man page $(basename "$page"): $(head -3 "$WORK/man.err")"

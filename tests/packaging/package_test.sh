@@ -9,13 +9,18 @@ VERSION=$(sed -n 's/^Version: *//p' "$PKG/vxnet.spec")
 
 expect_paths() {  # the payload list in $WORK/list has every path given
     local p
-    for p in /usr/bin/vxnet-gen /usr/libexec/vxnet/vxnet-hook /etc/libvirt/hooks/network.d/vxnet \
+    for p in /usr/bin/vxnet-gen /usr/bin/vxnetctl /usr/libexec/vxnet/vxnet-hook /etc/libvirt/hooks/network.d/vxnet \
         /etc/libvirt/hooks/qemu.d/vxnet /etc/vxnet/vxnet.conf /etc/logrotate.d/vxnet \
         /usr/share/vxnet/templates/interface.xml /var/log/vxnet; do
         grep -qx "$p" "$WORK/list" && pass || fail "$KIND payload lacks $p"
     done
+    # systemd units: /usr/lib or /lib, as the distribution has it.
+    for p in vxnet-reconcile.service libvirtd.service.d/vxnet.conf virtnetworkd.service.d/vxnet.conf; do
+        grep -qxE "(/usr)?/lib/systemd/system/$p" "$WORK/list" && pass || fail "$KIND payload lacks systemd $p"
+    done
     # Compressed where the distribution's tooling compresses man pages.
-    for p in /usr/share/man/man1/vxnet-gen.1 /usr/share/man/man5/vxnet.conf.5 /usr/share/man/man8/vxnet-hook.8; do
+    for p in /usr/share/man/man1/vxnet-gen.1 /usr/share/man/man5/vxnet.conf.5 /usr/share/man/man8/vxnet-hook.8 \
+        /usr/share/man/man8/vxnetctl.8; do
         grep -qxE "$p(\.gz)?" "$WORK/list" && pass || fail "$KIND payload lacks $p"
     done
     grep -qx /etc/libvirt/hooks/network "$WORK/list" && fail "$KIND would overwrite /etc/libvirt/hooks/network"
@@ -29,6 +34,13 @@ check_root() {  # an installed/unpacked root works
     done
     expect_run "$KIND hook --version" 0 "$root/etc/libvirt/hooks/network.d/vxnet" --version \
         && grep -q "vxnet-hook $VERSION" "$WORK/out" || fail "$KIND hook version: $(cat "$WORK/out")"
+    # The unit is well-formed where systemd can say so (none runs here):
+    # verified against this system with ExecStart pointing into the root.
+    if command -v systemd-analyze >/dev/null 2>&1; then
+        unit=$(ls "$root"/usr/lib/systemd/system/vxnet-reconcile.service "$root"/lib/systemd/system/vxnet-reconcile.service 2>/dev/null | head -1)
+        sed "s|ExecStart=/usr/bin/vxnetctl|ExecStart=$root/usr/bin/vxnetctl|" "$unit" >"$WORK/vxnet-reconcile.service"
+        expect_run "$KIND systemd-analyze verify" 0 systemd-analyze --man=no verify "$WORK/vxnet-reconcile.service"
+    fi
     expect_run "$KIND vxnet-gen interface" 0 env VXNET_TEMPLATE_DIR="$root/usr/share/vxnet/templates" \
         "$root/usr/bin/vxnet-gen" interface --mtu 1450
     grep -q "<mtu size='1450'/>" "$WORK/out" && pass || fail "$KIND vxnet-gen output"

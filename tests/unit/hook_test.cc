@@ -219,3 +219,26 @@ TEST_F(AttachBridge, TheVethMadeBeforeAFailedTransactionIsRemoved) {
 
 }  // namespace
 }  // namespace vxnet::hook
+
+namespace vxnet {
+namespace {
+
+TEST(AdoptInterfaceMtus, SetsTheOverlayMtuOnVxnetInterfacesOnly) {
+  std::vector<std::string> changes;
+  auto out = AdoptInterfaceMtus(test::Fixture("domains/vm-nomtu.xml"), {{"vxnet0", 1450}}, changes);
+  ASSERT_TRUE(out);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], "domain 'vm0' interface 52:54:00:e8:6a:6e: mtu none -> 1450 (network vxnet0)");
+  Domain d = ParseDomainXml(*out);
+  EXPECT_EQ(d.interfaces[0].mtu, 1450);
+  EXPECT_EQ(d.interfaces[1].mtu, std::nullopt);  // on 'default': left alone
+  EXPECT_NE(out->find("<memory unit=\"MiB\">128</memory>"), std::string::npos) << *out;
+  changes.clear();
+  EXPECT_FALSE(AdoptInterfaceMtus(*out, {{"vxnet0", 1450}}, changes));  // nothing left to do
+  auto lowered = AdoptInterfaceMtus(test::Fixture("domains/vm-mtu9000.xml"), {{"vxnet0", 1450}}, changes);
+  ASSERT_TRUE(lowered);
+  EXPECT_EQ(ParseDomainXml(*lowered).interfaces[0].mtu, 1450);
+}
+
+}  // namespace
+}  // namespace vxnet

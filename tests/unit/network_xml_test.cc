@@ -27,6 +27,7 @@ TEST(ParseNetworkXml, ReadsEveryVxnetField) {
   EXPECT_EQ(s.address->ToString(), "10.100.0.1/16");
   EXPECT_EQ(s.attach_bridge, "docker0");
   EXPECT_EQ(s.guest_mtu_policy, GuestMtuPolicy::kStrict);
+  EXPECT_TRUE(s.bfd);
   ASSERT_EQ(s.peers.size(), 2u);
   EXPECT_EQ(s.peers[1].ToString(), "198.18.0.3");
   EXPECT_TRUE(ValidateNetwork(net).empty());

@@ -26,7 +26,7 @@ struct StateBuilder {
   std::string Port(const std::string& bridge_uuid, const std::string& name, const std::string& type,
                    const StringMap& options = {}, const std::string& owner = "", bool is_protected = false,
                    std::optional<std::int64_t> mtu = std::nullopt, const std::string& iface_name = "") {
-    InterfaceRow i{Id("if"), iface_name.empty() ? name : iface_name, type, options, {}, mtu, "", 1, "up"};
+    InterfaceRow i{Id("if"), iface_name.empty() ? name : iface_name, type, options, {}, mtu, "", 1, "up", {}, {}};
     PortRow p{Id("port"), name, {i.uuid}, is_protected, {}};
     if (!owner.empty()) {
       i.external_ids[kOwnerKey] = owner;
@@ -216,6 +216,19 @@ TEST(PlanReconcile, AttachedBridgePortIsAnOwnedPlainPort) {
   Plan dropped = PlanReconcile(DesiredFromSpec(Spec({"198.18.0.2"}), std::nullopt), b.s);
   ASSERT_EQ(dropped.remove.size(), 1u);
   EXPECT_EQ(dropped.remove[0].name, *d.attach_port);
+}
+
+TEST(PlanReconcile, BfdIsPartOfTheTunnel) {
+  NetworkSpec spec = Spec({"198.18.0.2"});
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0");
+  b.Tunnel(br, DesiredFromSpec(spec, std::nullopt).tunnels[0], "vxnet0");
+  spec.bfd = true;
+  DesiredNetwork d = DesiredFromSpec(spec, std::nullopt);
+  Plan plan = PlanReconcile(d, b.s);
+  ASSERT_EQ(plan.update.size(), 1u);
+  EXPECT_NE(BuildTransaction(plan, d, b.s).dump().find(R"("bfd":["map",[["enable","true"]]])"), std::string::npos);
 }
 
 TEST(PlanTeardown, DeletesOwnBridgeOnlyWhenNothingElseIsOnIt) {
