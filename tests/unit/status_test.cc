@@ -1,0 +1,94 @@
+// vxnetctl status on plain data: the levels a monitoring system sees.
+#include "ctl/status.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_host.h"
+
+namespace vxnet::ctl {
+namespace {
+
+using ovs::InterfaceRow;
+using ovs::PortRow;
+
+// A host and OVSDB holding exactly what `spec` declares at MTU 1450.
+struct Healthy {
+  NetworkSpec spec;
+  ovs::OvsState state;
+  test::FakeHost host;
+  net::OverlayMtu overlay;
+
+  Healthy() {
+    spec.peers = {*IpAddress::Parse("198.18.0.2")};
+    spec.bfd = true;
+    overlay.mtu = 1450;
+    state.root_uuid = "root";
+    const auto desired = ovs::DesiredFromSpec(spec, 1450);
+    ovs::BridgeRow br{"br", "ovs-sw0", "system", {}, {{kOwnerKey, "vxnet0"}}};
+    AddPort(br, "ovs-sw0", "internal", {}, {{kOwnerKey, "vxnet0"}}, false, 1450);
+    const auto& t = desired.tunnels[0];
+    AddPort(br, t.name, "vxlan", t.Options(), {{kOwnerKey, "vxnet0"}, {kPeerKey, "198.18.0.2"}}, true, std::nullopt,
+            t.Bfd(), {{"state", "up"}});
+    AddPort(br, "vnet0", "", {}, {}, false);
+    state.bridges["br"] = br;
+    host.links = {{"ovs-sw0", {1450, true, "", ""}}, {"vnet0", {1450, true, "tun", ""}}};
+  }
+  void AddPort(ovs::BridgeRow& br, const std::string& name, const std::string& type, const ovs::StringMap& options,
+               const ovs::StringMap& ids, bool is_protected, std::optional<std::int64_t> mtu = std::nullopt,
+               const ovs::StringMap& bfd = {}, const ovs::StringMap& bfd_status = {}) {
+    state.interfaces["if-" + name] = InterfaceRow{"if-" + name, name, type, options, ids, mtu, "", 1, "up", bfd, bfd_status};
+    state.ports["p-" + name] = PortRow{"p-" + name, name, {"if-" + name}, is_protected, ids};
+    br.ports.push_back("p-" + name);
+  }
+  NetworkStatus Inspect() { return ctl::Inspect(spec, overlay, state, host); }
+};
+
+TEST(Status, AHealthyNetworkIsOk) {
+  Healthy h;
+  NetworkStatus s = h.Inspect();
+  EXPECT_EQ(s.level, kOk) << FormatText(s);
+  ASSERT_EQ(s.tunnels.size(), 1u);
+  EXPECT_EQ(s.tunnels[0].bfd_state, "up");
+  ASSERT_EQ(s.taps.size(), 1u);
+  EXPECT_EQ(s.taps[0].name, "vnet0");
+  EXPECT_NE(FormatJson({s}).find("\"status\": \"OK\""), std::string::npos);
+}
+
+TEST(Status, LevelsForEachKindOfProblem) {
+  {
+    Healthy h;  // a tap below the overlay MTU: works, but wastes capacity
+    h.host.links["vnet0"].mtu = 1400;
+    EXPECT_EQ(h.Inspect().level, kWarning);
+  }
+  {
+    Healthy h;  // a tap above it: its large packets vanish
+    h.host.links["vnet0"].mtu = 1500;
+    NetworkStatus s = h.Inspect();
+    EXPECT_EQ(s.level, kCritical);
+    EXPECT_NE(FormatText(s).find("guest tap vnet0 MTU 1500 exceeds the overlay MTU 1450"), std::string::npos);
+  }
+  {
+    Healthy h;  // BFD says the peer is gone
+    for (auto& [uuid, i] : h.state.interfaces)
+      if (i.type == "vxlan") i.bfd_status["state"] = "down";
+    NetworkStatus s = h.Inspect();
+    EXPECT_EQ(s.level, kWarning);
+    EXPECT_NE(FormatText(s).find("peer 198.18.0.2 unreachable (BFD down)"), std::string::npos) << FormatText(s);
+  }
+  {
+    Healthy h;  // the bridge netdev is gone
+    h.host.links.erase("ovs-sw0");
+    EXPECT_EQ(h.Inspect().level, kCritical);
+  }
+  {
+    Healthy h;  // a peer added to the definition but not to OVS: drift
+    h.spec.peers.push_back(*IpAddress::Parse("198.18.0.3"));
+    NetworkStatus s = h.Inspect();
+    EXPECT_EQ(s.level, kCritical);
+    ASSERT_EQ(s.drift.size(), 1u);
+    EXPECT_EQ(s.drift[0].rfind("add tunnel ", 0), 0u);
+  }
+}
+
+}  // namespace
+}  // namespace vxnet::ctl
