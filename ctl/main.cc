@@ -121,9 +121,7 @@ int main(int argc, char** argv) {
 
   vxnet::hook::Config config;
   try {
-    const char* path = std::getenv("VXNET_CONFIG");
-    config = vxnet::hook::LoadConfig(path && *path ? path : vxnet::hook::kDefaultConfigPath);
-    if (const char* ovsdb = std::getenv("VXNET_OVSDB"); ovsdb && *ovsdb) config.ovsdb = ovsdb;
+    config = vxnet::hook::LoadConfigFromEnvironment();
   } catch (const Error& e) {
     std::cerr << "vxnetctl: " << e.what() << "\n";
     return *status ? vxnet::ctl::kUnknown : 1;

@@ -1,5 +1,6 @@
 #include "hook/config.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -75,6 +76,17 @@ Config LoadConfig(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return ParseConfig(text.str(), path);
+}
+
+}  // namespace vxnet::hook
+
+namespace vxnet::hook {
+
+Config LoadConfigFromEnvironment() {
+  const char* path = std::getenv("VXNET_CONFIG");
+  Config config = LoadConfig(path && *path ? path : kDefaultConfigPath);
+  if (const char* ovsdb = std::getenv("VXNET_OVSDB"); ovsdb && *ovsdb) config.ovsdb = ovsdb;
+  return config;
 }
 
 }  // namespace vxnet::hook

@@ -29,4 +29,9 @@ Config ParseConfig(std::string_view text, const std::string& path);
 // Reads `path`; a file that does not exist gives the defaults.
 Config LoadConfig(const std::string& path);
 
+// What the hook and vxnetctl run with: the file VXNET_CONFIG names (else
+// kDefaultConfigPath), with VXNET_OVSDB overriding its endpoint. libvirt
+// clears a hook's environment, so in production this is the file alone.
+Config LoadConfigFromEnvironment();
+
 }  // namespace vxnet::hook

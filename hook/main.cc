@@ -100,11 +100,7 @@ int main(int argc, char** argv) {
 
   vxnet::hook::Config config;
   try {
-    // Tests point these elsewhere; libvirt clears the environment, so in
-    // production the config file is what counts.
-    const char* config_path = std::getenv("VXNET_CONFIG");
-    config = vxnet::hook::LoadConfig(config_path && *config_path ? config_path : vxnet::hook::kDefaultConfigPath);
-    if (const char* ovsdb = std::getenv("VXNET_OVSDB"); ovsdb && *ovsdb) config.ovsdb = ovsdb;
+    config = vxnet::hook::LoadConfigFromEnvironment();
   } catch (const vxnet::Error& e) {
     std::cerr << "vxnet: " << e.what() << "\n";
     return 1;

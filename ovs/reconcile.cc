@@ -60,22 +60,33 @@ void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadl
 
 namespace {
 
-// After ovs-vswitchd applied the change: every interface vxnet declared must
-// exist with no error and a port number.
-void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
-  const OvsIndex index(state);
+// ovs-vswitchd's verdict on one interface: its error and port number.
+struct Verdict {
+  std::string error;
+  std::optional<std::int64_t> ofport;
+};
+
+// Every interface the network declares must exist with no error and a
+// port number; both verifications below come here with their own reading.
+void CheckVerdicts(const DesiredNetwork& desired, const std::map<std::string, Verdict>& by_name) {
   auto check = [&](const std::string& name, const std::string& what) {
-    const PortRow* port = index.Port(name);
-    if (!port || port->interfaces.empty()) throw Error(what, name, "is missing from OVSDB after the change");
-    const InterfaceRow* iface = state.Interface(port->interfaces.front());
-    if (!iface) throw Error(what, name, "has no interface row");
-    if (!iface->error.empty())
-      throw Error(what, name, "ovs-vswitchd reports: " + Printable(iface->error, 200));
-    if (iface->ofport && *iface->ofport < 0) throw Error(what, name, "ovs-vswitchd could not create it (ofport -1)");
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw Error(what, name, "is missing from OVSDB after the change");
+    if (!it->second.error.empty())
+      throw Error(what, name, "ovs-vswitchd reports: " + Printable(it->second.error, 200));
+    if (it->second.ofport && *it->second.ofport < 0)
+      throw Error(what, name, "ovs-vswitchd could not create it (ofport -1)");
   };
   check(desired.bridge, "bridge interface");
   for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
   if (desired.attach_port) check(*desired.attach_port, "port to the attached Linux bridge");
+}
+
+// On a full state read: vxnet names each port and its one interface alike.
+void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
+  std::map<std::string, Verdict> by_name;
+  for (const auto& [uuid, iface] : state.interfaces) by_name[iface.name] = {iface.error, iface.ofport};
+  CheckVerdicts(desired, by_name);
 }
 
 // After a commit: ovs-vswitchd's verdict on each interface vxnet declared,
@@ -88,21 +99,14 @@ void VerifyCommitted(OvsdbClient& client, const DesiredNetwork& desired, const D
       Json::array({{{"op", "select"}, {"table", "Interface"}, {"where", Json::array()},
                     {"columns", Json::array({"name", "error", "ofport"})}}}),
       deadline);
-  std::map<std::string, const Json*> by_name;
-  for (const auto& row : result.at(0).at("rows")) by_name[row.at("name").get<std::string>()] = &row;
-  auto check = [&](const std::string& name, const std::string& what) {
-    auto it = by_name.find(name);
-    if (it == by_name.end()) throw Error(what, name, "is missing from OVSDB after the change");
-    const Json& error = it->second->at("error");
-    if (error.is_string() && !error.get<std::string>().empty())
-      throw Error(what, name, "ovs-vswitchd reports: " + Printable(error.get<std::string>(), 200));
-    const Json& ofport = it->second->at("ofport");
-    if (ofport.is_number_integer() && ofport.get<std::int64_t>() < 0)
-      throw Error(what, name, "ovs-vswitchd could not create it (ofport -1)");
-  };
-  check(desired.bridge, "bridge interface");
-  for (const auto& t : desired.tunnels) check(t.name, "tunnel to " + t.remote.ToString());
-  if (desired.attach_port) check(*desired.attach_port, "port to the attached Linux bridge");
+  std::map<std::string, Verdict> by_name;
+  for (const auto& row : result.at(0).at("rows")) {
+    Verdict v;
+    if (const Json& error = row.at("error"); error.is_string()) v.error = error.get<std::string>();
+    if (const Json& ofport = row.at("ofport"); ofport.is_number_integer()) v.ofport = ofport.get<std::int64_t>();
+    by_name[row.at("name").get<std::string>()] = v;
+  }
+  CheckVerdicts(desired, by_name);
 }
 
 // read -> plan -> (nothing to do: verify what is there) or one transaction ->
