@@ -26,6 +26,16 @@ class Deadline {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(at_ - Clock::now()).count();
     return us <= 0 ? 0 : static_cast<int>(std::min<long long>((us + 999) / 1000, 1 << 30));
   }
+  // `Since(start, budget)`: a deadline counted from an earlier moment (the
+  // process start), so time spent before it was made counts too.
+  static Deadline Since(Clock::time_point start, std::chrono::milliseconds budget) {
+    return Deadline(start + budget, budget);
+  }
+  // This deadline moved `reserve` earlier (the budget shrinks alike).
+  Deadline Before(std::chrono::milliseconds reserve) const {
+    const auto budget = std::max(std::chrono::milliseconds(0), budget_ - reserve);
+    return Deadline(at_ - reserve, budget);
+  }
   // The earlier of this deadline and `budget` from now.
   Deadline Within(std::chrono::milliseconds budget) const {
     const auto now = Clock::now();

@@ -1,17 +1,18 @@
 // vxnetctl: the overlay's health and repair outside libvirt's hook calls.
-// Reads the live networks through the libvirt API (fine here, unlike in the
-// hook) and drives the same engine as the hook.
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
+// Reads networks and guests through the libvirt API (fine here, unlike in
+// the hook) and drives the same engine as the hook.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <set>
 
+#include "ctl/libvirt_view.h"
 #include "ctl/status.h"
-#include "hook/hook.h"
+#include "engine/network_engine.h"
+#include "net/overlay_mtu.h"
+#include "ovs/desired.h"
 #include "ovs/reconcile.h"
 #include "version.h"
 #include "xml/domain_xml.h"
@@ -20,51 +21,264 @@
 namespace {
 
 using vxnet::Error;
+using vxnet::ctl::GuestInterface;
+using vxnet::ctl::LibvirtView;
+using vxnet::ctl::NetworkEntry;
 
-void Silence(void*, virErrorPtr) {}
-
-struct Conn {
-  virConnectPtr ptr = nullptr;
-  ~Conn() {
-    if (ptr) virConnectClose(ptr);
-  }
+struct Env {
+  const vxnet::engine::Config& config;
+  vxnet::net::HostNetwork& host;
+  std::string uri;
 };
 
-// The vxnet networks libvirt runs: their live (or, with inactive, their
-// persistent) definitions.
-std::vector<vxnet::NetworkSpec> ActiveNetworks(const std::string& uri, bool inactive_definition) {
-  virSetErrorFunc(nullptr, Silence);
-  Conn conn;
-  conn.ptr = virConnectOpen(uri.c_str());
-  if (!conn.ptr) {
-    const char* msg = virGetLastErrorMessage();
-    throw Error("libvirt", uri, std::string("cannot be reached: ") + (msg ? msg : "?"), "is libvirtd running?");
-  }
-  virNetworkPtr* nets = nullptr;
-  const int n = virConnectListAllNetworks(conn.ptr, &nets, VIR_CONNECT_LIST_NETWORKS_ACTIVE);
-  if (n < 0) throw Error("libvirt", uri, "cannot list networks");
-  std::vector<vxnet::NetworkSpec> out;
-  for (int i = 0; i < n; ++i) {
-    char* xml = virNetworkGetXMLDesc(nets[i], inactive_definition ? VIR_NETWORK_XML_INACTIVE : 0);
-    if (xml) {
-      try {
-        vxnet::LibvirtNetwork net = vxnet::ParseNetworkXml(xml);
-        if (net.managed() && vxnet::ValidateNetwork(net).empty()) out.push_back(*net.spec);
-      } catch (const Error&) {
-      }
-      free(xml);
-    }
-    virNetworkFree(nets[i]);
-  }
-  free(nets);
+vxnet::engine::Context Ctx(Env& env) {
+  return vxnet::engine::Context::ForRun(env.config, env.host, vxnet::Deadline::After(env.config.timeout));
+}
+
+vxnet::ovs::OvsdbClient ConnectOvsdb(const Env& env, const vxnet::Deadline& deadline) {
+  return vxnet::ovs::OvsdbClient::Connect(vxnet::ovs::Endpoint::Parse(env.config.ovsdb), deadline);
+}
+
+std::vector<std::string> Messages(const std::vector<Error>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors) out.push_back(e.what());
   return out;
 }
 
-std::vector<vxnet::NetworkSpec> Select(std::vector<vxnet::NetworkSpec> all, const std::string& name) {
-  if (name.empty()) return all;
-  for (auto& s : all)
-    if (s.name == name) return {s};
-  throw Error("network", name, "is not an active vxnet network", "see 'virsh net-list' and 'vxnetctl status'");
+// The running guests' taps on `network`, as the engine plugs them.
+std::vector<vxnet::ovs::GuestPort> GuestPortsOn(const std::string& network, const std::vector<GuestInterface>& guests) {
+  std::vector<vxnet::ovs::GuestPort> out;
+  for (const auto& g : guests)
+    if (g.iface.type == "network" && g.iface.network == network && !g.iface.target_dev.empty())
+      out.push_back({g.iface.target_dev, g.iface.mac, g.iface.interface_id, g.domain_uuid});
+  return out;
+}
+
+// ---- status ---------------------------------------------------------------
+
+int Status(Env& env, const std::string& only, bool json) {
+  using namespace vxnet::ctl;
+  LibvirtView libvirt(env.uri, env.config.timeout,
+                      {"UNKNOWN: libvirt '" + env.uri + "' did not answer", 1, static_cast<int>(kUnknown)});
+  std::vector<NetworkStatus> statuses;
+  const vxnet::Deadline deadline = vxnet::Deadline::After(env.config.timeout);
+  auto client = ConnectOvsdb(env, deadline);
+  const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
+  const std::vector<GuestInterface> guests = libvirt.RunningGuestInterfaces();
+  const std::vector<std::string> problems = Messages(env.config.problems);
+  bool found = only.empty();
+  for (const NetworkEntry& n : libvirt.Networks()) {
+    if (!only.empty() && n.name != only) continue;
+    if (!n.vxnet()) continue;
+    found = true;
+    if (!n.active) {
+      if (n.autostart)
+        statuses.push_back(Broken(n.name, n.definition.bridge,
+                                  "network " + n.name + " is marked autostart but not active (was OVS not running when "
+                                  "libvirtd started?); 'vxnetctl reconcile --all' starts it"));
+      continue;
+    }
+    if (!n.usable()) {
+      statuses.push_back(Broken(n.name, n.definition.bridge, n.problem()));
+      AddConfigFindings(statuses.back(), problems, env.config.notices);
+      continue;
+    }
+    const vxnet::NetworkSpec& spec = *n.definition.spec;
+    vxnet::net::OverlayMtu overlay;
+    try {
+      overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
+    } catch (const Error& e) {
+      overlay.warnings.push_back(e.what());
+    }
+    InspectInputs inputs;
+    if (const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name)) inputs.recorded_mtu = record->overlay_mtu;
+    for (const auto& g : guests)
+      if (g.iface.type == "network" && g.iface.network == spec.name) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac});
+    inputs.config_problems = problems;
+    inputs.config_notices = env.config.notices;
+    statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));
+  }
+  if (!found) throw Error("network", only, "is not a vxnet network of " + libvirt.uri(), "see 'virsh net-list --all'");
+  int worst = kOk;
+  for (const auto& s : statuses) worst = std::max(worst, static_cast<int>(s.level));
+  if (statuses.empty()) {
+    for (const auto& p : problems) std::cout << "config: " << p << "\n";
+    if (!problems.empty()) worst = kCritical;
+  }
+  if (json) {
+    std::cout << FormatJson(statuses);
+  } else {
+    if (statuses.empty()) std::cout << "no active vxnet network\n";
+    for (const auto& s : statuses) std::cout << FormatText(s);
+  }
+  return worst;
+}
+
+// ---- plan, reconcile --------------------------------------------------------
+
+const vxnet::NetworkSpec& UsableActive(const std::vector<NetworkEntry>& all, const std::string& name, const std::string& uri) {
+  for (const auto& n : all) {
+    if (n.name != name) continue;
+    if (!n.vxnet()) throw Error("network", name, "is not a vxnet network (no vxnet metadata)");
+    if (!n.active) throw Error("network", name, "is not active", "virsh net-start " + name);
+    if (!n.usable()) throw Error::Plain(n.problem());
+    return *n.definition.spec;
+  }
+  throw Error("network", name, "is not a network of " + uri, "see 'virsh net-list --all'");
+}
+
+int Plan(Env& env, const std::string& name) {
+  LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
+  const auto all = libvirt.Networks();
+  const vxnet::NetworkSpec& spec = UsableActive(all, name, libvirt.uri());
+  vxnet::engine::Context ctx = Ctx(env);
+  const auto overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
+  const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name);
+  const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
+  auto client = ConnectOvsdb(env, ctx.deadline);
+  const auto lines =
+      vxnet::ovs::PlanOnly(client, vxnet::ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses), ctx.deadline).Describe();
+  if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
+  for (const auto& l : lines) std::cout << l << "\n";
+  return 0;
+}
+
+int Reconcile(Env& env, const std::string& only, bool all, bool inactive) {
+  if (all == !only.empty()) throw Error("reconcile", only, "needs exactly one of NETWORK or --all");
+  env.config.RequireClean();  // it admits vxnet's own, as the hook does
+  LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
+  if (auto why = libvirt.NotThisHostsSystemDaemon())
+    throw Error("libvirt connection", libvirt.uri(), "is not this host's own: " + *why, "run vxnetctl on the host itself");
+  const std::vector<NetworkEntry> networks = libvirt.Networks(inactive);
+  const std::vector<GuestInterface> guests = libvirt.RunningGuestInterfaces();
+  int failed = 0;
+  bool found = all;
+  for (const NetworkEntry& n : networks) {
+    if ((!all && n.name != only) || !n.vxnet()) continue;
+    found = true;
+    if (!n.usable()) {
+      std::cerr << "vxnetctl: skipped: " << n.problem() << "\n";
+      ++failed;
+      continue;
+    }
+    if (!n.active) {
+      if (!all && !n.autostart) {
+        std::cerr << "vxnetctl: network '" << n.name << "' is not active; start it with 'virsh net-start " << n.name << "'\n";
+        ++failed;
+      } else if (n.autostart) {
+        // The boot-order case: libvirtd started it before OVS was up.
+        try {
+          libvirt.StartNetwork(n.name);
+          std::cout << n.name << ": started (marked autostart, was inactive)\n";
+        } catch (const Error& e) {
+          std::cerr << "vxnetctl: " << e.what() << "\n";
+          ++failed;
+        }
+      }
+      continue;
+    }
+    const vxnet::NetworkSpec& spec = *n.definition.spec;
+    vxnet::engine::Context ctx = Ctx(env);
+    vxnet::engine::Outcome o = vxnet::engine::UpdateNetwork(spec, ctx);
+    if (o.exit_status == 0) {
+      vxnet::engine::Outcome plugged = vxnet::engine::PlugGuests(spec, GuestPortsOn(spec.name, guests), ctx);
+      o.changes.insert(o.changes.end(), plugged.changes.begin(), plugged.changes.end());
+      o.warnings.insert(o.warnings.end(), plugged.warnings.begin(), plugged.warnings.end());
+      if (plugged.exit_status != 0) o = plugged;
+    }
+    for (const auto& c : o.changes) std::cout << spec.name << ": " << c << "\n";
+    for (const auto& w : o.warnings) std::cerr << "vxnetctl: " << spec.name << ": " << w << "\n";
+    if (o.exit_status != 0) {
+      std::cerr << "vxnetctl: " << spec.name << ": " << o.message << "\n";
+      ++failed;
+    }
+  }
+  if (!found) throw Error("network", only, "is not a vxnet network of " + libvirt.uri(), "see 'virsh net-list --all'");
+  return failed ? 1 : 0;
+}
+
+// ---- adopt ------------------------------------------------------------------
+
+int Adopt(Env& env, const std::string& domain, bool all) {
+  if (all == !domain.empty()) throw Error("adopt", domain, "needs exactly one of DOMAIN or --all");
+  LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
+  std::map<std::string, int> mtus;
+  for (const NetworkEntry& n : libvirt.Networks()) {
+    if (!n.active || !n.usable()) continue;
+    vxnet::engine::Context ctx = Ctx(env);
+    if (const auto mtu = vxnet::engine::RecordedOverlayMtu(*n.definition.spec, ctx)) mtus[n.name] = *mtu;
+  }
+  int changed = 0, found = 0, failed = 0;
+  for (const auto& [name, xml] : libvirt.PersistentDomains()) {
+    if (!all && name != domain) continue;
+    ++found;
+    std::vector<std::string> changes;
+    const std::optional<std::string> updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+    if (!updated) continue;
+    try {
+      libvirt.DefineDomain(name, *updated);
+      for (const auto& c : changes) std::cout << c << "\n";
+      ++changed;
+    } catch (const Error& e) {
+      std::cerr << "vxnetctl: " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  if (!all && found == 0) throw Error("domain", domain, "is not a persistent domain of " + libvirt.uri(), "see 'virsh list --all'");
+  if (changed == 0 && failed == 0) std::cout << "nothing to change\n";
+  return failed ? 1 : 0;
+}
+
+// ---- prune ------------------------------------------------------------------
+
+// Removes what vxnet owns in OVS for networks that libvirt on this host
+// says are not active. Anything it cannot be sure of, it leaves alone.
+int Prune(Env& env) {
+  LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
+  if (auto why = libvirt.NotThisHostsSystemDaemon())
+    throw Error("prune", libvirt.uri(), "refused: " + *why + "; only this host's own libvirtd knows which of its networks are active",
+                "run 'vxnetctl prune' on the host, with the default connection (qemu:///system)");
+  const vxnet::Deadline deadline = vxnet::Deadline::After(env.config.timeout);
+  auto client = ConnectOvsdb(env, deadline);
+  const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
+  const vxnet::ovs::OvsIndex index(state);
+  std::map<std::string, std::string> owners;  // network -> its bridge, from OVS
+  for (const auto& [uuid, port] : state.ports) {
+    auto it = port.external_ids.find(vxnet::kOwnerKey);
+    if (it == port.external_ids.end()) continue;
+    const vxnet::ovs::BridgeRow* on = index.BridgeOfPort(uuid);
+    if (on && (!owners.count(it->second) || on->external_ids.count(vxnet::kOwnerKey))) owners[it->second] = on->name;
+  }
+  for (const auto& [uuid, bridge] : state.bridges)
+    if (auto it = bridge.external_ids.find(vxnet::kOwnerKey); it != bridge.external_ids.end() && !owners.count(it->second))
+      owners[it->second] = bridge.name;
+  if (owners.empty()) {
+    std::cout << "nothing to prune\n";
+    return 0;
+  }
+  // A libvirt that knows no network at all, while OVS holds vxnet's, is
+  // not the libvirt that made them.
+  if (libvirt.Networks().empty())
+    throw Error("prune", libvirt.uri(),
+                "refused: libvirt lists no networks at all while OVS holds vxnet state of " + std::to_string(owners.size()) +
+                    " network(s); is this the libvirtd that runs them?");
+  int failed = 0, pruned = 0;
+  for (const auto& [network, bridge] : owners) {
+    const std::optional<NetworkEntry> entry = libvirt.Network(network);  // asked per owner
+    if (entry && entry->active) continue;  // running, readable by this vxnet or not: never touched
+    vxnet::engine::Context ctx = Ctx(env);
+    const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, network);
+    const vxnet::NetworkSpec* spec = entry && entry->usable() ? &*entry->definition.spec : nullptr;
+    const vxnet::engine::Outcome o = vxnet::engine::StopNetwork(vxnet::engine::TargetFor(network, bridge, spec, record), ctx);
+    ++pruned;
+    for (const auto& c : o.changes) std::cout << network << ": " << c << "\n";
+    if (o.exit_status != 0) {
+      std::cerr << "vxnetctl: " << network << ": " << o.message << "\n";
+      ++failed;
+    }
+  }
+  if (pruned == 0) std::cout << "nothing to prune\n";
+  return failed ? 1 : 0;
 }
 
 }  // namespace
@@ -80,7 +294,7 @@ int main(int argc, char** argv) {
 
   std::string status_net;
   bool json = false;
-  CLI::App* status = app.add_subcommand("status", "Health of active vxnet networks: MTUs, tunnels, guest taps, drift");
+  CLI::App* status = app.add_subcommand("status", "Health of vxnet networks: MTUs, tunnels, guest taps, drift");
   status->add_option("NETWORK", status_net, "Only this network");
   status->add_flag("--json", json, "Machine-readable output");
 
@@ -91,9 +305,11 @@ int main(int argc, char** argv) {
   std::string rec_net;
   bool all = false, inactive = false;
   CLI::App* reconcile = app.add_subcommand(
-      "reconcile", "Re-apply active vxnet networks with the hook's engine (after OVS lost state, a manual del-port, …)");
+      "reconcile",
+      "Re-apply active vxnet networks with the hook's engine (after OVS lost state, a manual del-port, …), plug "
+      "running guests' taps back in, and start vxnet networks marked autostart that are inactive");
   reconcile->add_option("NETWORK", rec_net, "Network");
-  reconcile->add_flag("--all", all, "Every active vxnet network");
+  reconcile->add_flag("--all", all, "Every vxnet network");
   reconcile->add_flag("--inactive", inactive,
                       "Apply the persistent definition (after virsh net-define of an edit) to the running network");
 
@@ -105,8 +321,8 @@ int main(int argc, char** argv) {
   adopt->add_option("DOMAIN", adopt_dom, "Domain");
   adopt->add_flag("--all", adopt_all, "Every persistent domain");
 
-  CLI::App* prune =
-      app.add_subcommand("prune", "Remove what vxnet owns in OVS for networks that are no longer active");
+  CLI::App* prune = app.add_subcommand(
+      "prune", "Remove what vxnet owns in OVS for networks this host's libvirtd says are not active");
 
   try {
     app.parse(argc, argv);
@@ -119,159 +335,30 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  vxnet::hook::Config config;
+  const int failure = *status ? vxnet::ctl::kUnknown : 1;
   try {
-    config = vxnet::hook::LoadConfigFromEnvironment();
+    const vxnet::engine::Config config = vxnet::engine::LoadConfigFromEnvironment();
+    std::unique_ptr<vxnet::net::HostNetwork> host = vxnet::net::MakeNetlinkHostNetwork();
+    Env env{config, *host, uri};
+    if (*status) return Status(env, status_net, json);
+    if (*plan) return Plan(env, plan_net);
+    if (*reconcile) return Reconcile(env, rec_net, all, inactive);
+    if (*adopt) return Adopt(env, adopt_dom, adopt_all);
+    if (*prune) return Prune(env);
   } catch (const Error& e) {
-    std::cerr << "vxnetctl: " << e.what() << "\n";
-    return *status ? vxnet::ctl::kUnknown : 1;
-  }
-  std::unique_ptr<vxnet::net::HostNetwork> host;
-  try {
-    host = vxnet::net::MakeNetlinkHostNetwork();
-  } catch (const Error& e) {
-    std::cerr << "vxnetctl: " << e.what() << "\n";
-    return *status ? vxnet::ctl::kUnknown : 1;
-  }
-  vxnet::hook::HookContext ctx{config, *host};
-
-  if (*status) {
-    try {
-      std::vector<vxnet::ctl::NetworkStatus> statuses;
-      const vxnet::Deadline deadline = vxnet::Deadline::After(config.timeout);
-      auto client = vxnet::ovs::OvsdbClient::Connect(vxnet::ovs::Endpoint::Parse(config.ovsdb), deadline);
-      const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
-      int worst = vxnet::ctl::kOk;
-      for (const auto& spec : Select(ActiveNetworks(uri, false), status_net)) {
-        vxnet::net::OverlayMtu overlay;
-        try {
-          overlay = vxnet::net::ComputeOverlayMtu(spec, *host);
-        } catch (const Error& e) {
-          overlay.warnings.push_back(e.what());
-        }
-        statuses.push_back(vxnet::ctl::Inspect(spec, overlay, state, *host));
-        worst = std::max(worst, static_cast<int>(statuses.back().level));
-      }
-      if (json) {
-        std::cout << vxnet::ctl::FormatJson(statuses);
-      } else {
-        if (statuses.empty()) std::cout << "no active vxnet network\n";
-        for (const auto& s : statuses) std::cout << vxnet::ctl::FormatText(s);
-      }
-      return worst;
-    } catch (const Error& e) {
+    if (*status) {
       std::cout << "UNKNOWN: " << e.what() << "\n";
-      return vxnet::ctl::kUnknown;
+    } else {
+      std::cerr << "vxnetctl: " << e.what() << "\n";
     }
-  }
-
-  try {
-    if (*plan) {
-      const vxnet::NetworkSpec spec = Select(ActiveNetworks(uri, false), plan_net).front();
-      const vxnet::Deadline deadline = vxnet::Deadline::After(config.timeout);
-      const auto overlay = vxnet::net::ComputeOverlayMtu(spec, *host);
-      auto client = vxnet::ovs::OvsdbClient::Connect(vxnet::ovs::Endpoint::Parse(config.ovsdb), deadline);
-      const auto lines =
-          vxnet::ovs::PlanOnly(client, vxnet::ovs::DesiredFromSpec(spec, overlay.mtu, overlay.own_addresses), deadline)
-              .Describe();
-      if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
-      for (const auto& l : lines) std::cout << l << "\n";
-      return 0;
-    }
-    if (*reconcile) {
-      if (all == !rec_net.empty()) throw Error("reconcile", rec_net, "needs exactly one of NETWORK or --all");
-      int failed = 0;
-      for (const auto& spec : Select(ActiveNetworks(uri, inactive), rec_net)) {
-        const vxnet::hook::Outcome o = vxnet::hook::ApplyNetwork(spec, ctx);
-        for (const auto& c : o.changes) std::cout << spec.name << ": " << c << "\n";
-        for (const auto& w : o.warnings) std::cerr << "vxnetctl: " << spec.name << ": " << w << "\n";
-        if (o.exit_status != 0) {
-          std::cerr << "vxnetctl: " << spec.name << ": " << o.message << "\n";
-          ++failed;
-        }
-      }
-      return failed ? 1 : 0;
-    }
-    if (*adopt) {
-      if (adopt_all == !adopt_dom.empty()) throw Error("adopt", adopt_dom, "needs exactly one of DOMAIN or --all");
-      std::map<std::string, int> mtus;
-      for (const auto& spec : ActiveNetworks(uri, false)) {
-        const auto overlay = vxnet::net::ComputeOverlayMtu(spec, *host);
-        if (overlay.mtu) mtus[spec.name] = *overlay.mtu;
-      }
-      Conn conn;
-      conn.ptr = virConnectOpen(uri.c_str());
-      if (!conn.ptr) throw Error("libvirt", uri, "cannot be reached", "is libvirtd running?");
-      virDomainPtr* doms = nullptr;
-      const int n = virConnectListAllDomains(conn.ptr, &doms, VIR_CONNECT_LIST_DOMAINS_PERSISTENT);
-      if (n < 0) throw Error("libvirt", uri, "cannot list domains");
-      int changed = 0, found = 0, failed = 0;
-      for (int i = 0; i < n; ++i) {
-        const char* name = virDomainGetName(doms[i]);
-        if (adopt_all || (name && adopt_dom == name)) {
-          ++found;
-          // SECURE keeps passwords (VNC, …) the redefinition must not drop.
-          char* xml = virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
-          std::vector<std::string> changes;
-          std::optional<std::string> updated;
-          if (xml) {
-            updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
-            free(xml);
-          }
-          if (updated) {
-            virDomainPtr redefined = virDomainDefineXML(conn.ptr, updated->c_str());
-            if (redefined) {
-              virDomainFree(redefined);
-              for (const auto& c : changes) std::cout << c << "\n";
-              ++changed;
-            } else {
-              const char* msg = virGetLastErrorMessage();
-              std::cerr << "vxnetctl: domain '" << name << "': cannot be redefined: " << (msg ? msg : "?") << "\n";
-              ++failed;
-            }
-          }
-        }
-        virDomainFree(doms[i]);
-      }
-      free(doms);
-      if (!adopt_all && found == 0)
-        throw Error("domain", adopt_dom, "is not a persistent domain of " + uri, "see 'virsh list --all'");
-      if (changed == 0 && failed == 0) std::cout << "nothing to change\n";
-      return failed ? 1 : 0;
-    }
-    if (*prune) {
-      std::set<std::string> active;
-      for (const auto& spec : ActiveNetworks(uri, false)) active.insert(spec.name);
-      const vxnet::Deadline deadline = vxnet::Deadline::After(config.timeout);
-      auto client = vxnet::ovs::OvsdbClient::Connect(vxnet::ovs::Endpoint::Parse(config.ovsdb), deadline);
-      const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
-      const vxnet::ovs::OvsIndex index(state);
-      std::map<std::string, std::string> orphans;  // network -> its bridge
-      for (const auto& [uuid, port] : state.ports) {
-        auto it = port.external_ids.find(vxnet::kOwnerKey);
-        if (it == port.external_ids.end() || active.count(it->second)) continue;
-        const vxnet::ovs::BridgeRow* on = index.BridgeOfPort(uuid);
-        if (on && (!orphans.count(it->second) || on->external_ids.count(vxnet::kOwnerKey)))
-          orphans[it->second] = on->name;
-      }
-      int failed = 0;
-      for (const auto& [network, bridge] : orphans) {
-        vxnet::NetworkSpec spec;
-        spec.name = network;
-        spec.bridge = bridge;
-        const vxnet::hook::Outcome o = vxnet::hook::RemoveNetwork(spec, ctx);
-        for (const auto& c : o.changes) std::cout << network << ": " << c << "\n";
-        if (o.exit_status != 0) {
-          std::cerr << "vxnetctl: " << network << ": " << o.message << "\n";
-          ++failed;
-        }
-      }
-      if (orphans.empty()) std::cout << "nothing to prune\n";
-      return failed ? 1 : 0;
-    }
-  } catch (const Error& e) {
-    std::cerr << "vxnetctl: " << e.what() << "\n";
-    return 1;
+    return failure;
+  } catch (const std::exception& e) {
+    (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error: "
+                                      << vxnet::Printable(e.what(), 300) << "\n";
+    return failure;
+  } catch (...) {
+    (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error\n";
+    return failure;
   }
   return 0;
 }

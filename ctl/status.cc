@@ -1,6 +1,8 @@
 #include "ctl/status.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ovs/plan.h"
 
@@ -12,6 +14,8 @@ void Raise(NetworkStatus& s, Level level, std::string problem) {
   s.problems.push_back(std::move(problem));
   if (level > s.level) s.level = level;
 }
+
+}  // namespace
 
 const char* LevelName(Level l) {
   switch (l) {
@@ -27,18 +31,42 @@ const char* LevelName(Level l) {
   return "UNKNOWN";
 }
 
-}  // namespace
+NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem) {
+  NetworkStatus s;
+  s.network = network;
+  s.bridge = bridge;
+  s.declared_mtu = "?";
+  Raise(s, kCritical, problem);
+  return s;
+}
+
+void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problems, const std::vector<std::string>& notices) {
+  for (const auto& p : problems) Raise(s, kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
+  for (const auto& n : notices) Raise(s, kWarning, "config: " + n);
+}
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
-                      net::HostNetwork& host) {
+                      net::HostNetwork& host, const InspectInputs& inputs) {
   NetworkStatus s;
   s.network = spec.name;
   s.bridge = spec.bridge;
   s.declared_mtu = spec.mtu ? std::to_string(*spec.mtu) : "auto";
-  s.overlay_mtu = overlay.mtu;
+  s.underlay_mtu = overlay.mtu;
+  s.overlay_mtu = inputs.recorded_mtu ? inputs.recorded_mtu : overlay.mtu;
   for (const auto& w : overlay.warnings) Raise(s, kWarning, w);
+  AddConfigFindings(s, inputs.config_problems, inputs.config_notices);
+  // The MTU was decided at start and guests copied it; the underlay may
+  // have changed since.
+  if (inputs.recorded_mtu && overlay.mtu && *overlay.mtu != *inputs.recorded_mtu) {
+    const std::string what = "the underlay now gives overlay MTU " + std::to_string(*overlay.mtu) + ", the network runs at " +
+                             std::to_string(*inputs.recorded_mtu) + " (decided at start)";
+    if (*overlay.mtu < *inputs.recorded_mtu)
+      Raise(s, kCritical, what + ": packets of the larger size are lost; restart the network when its guests can take it");
+    else
+      Raise(s, kWarning, what + "; restart the network to use it");
+  }
 
-  const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, overlay.mtu, overlay.own_addresses);
+  const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, s.overlay_mtu, overlay.own_addresses);
   try {
     s.drift = ovs::PlanReconcile(desired, state).Describe();
   } catch (const Error& e) {
@@ -48,9 +76,9 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
 
   if (const std::optional<net::LinkInfo> link = host.Link(spec.bridge)) {
     s.bridge_mtu = link->mtu;
-    if (overlay.mtu && link->mtu != *overlay.mtu)
+    if (s.overlay_mtu && link->mtu != *s.overlay_mtu)
       Raise(s, kCritical, "bridge " + spec.bridge + " MTU " + std::to_string(link->mtu) + " is not the overlay MTU " +
-                              std::to_string(*overlay.mtu));
+                              std::to_string(*s.overlay_mtu));
   } else {
     Raise(s, kCritical, "bridge " + spec.bridge + " has no kernel network device");
   }
@@ -70,21 +98,41 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     s.tunnels.push_back(std::move(ts));
   }
 
-  // Guest taps: ports on the bridge that are neither vxnet's nor the local one.
-  if (const ovs::BridgeRow* bridge = index.Bridge(spec.bridge)) {
-    for (const auto& uuid : bridge->ports) {
-      auto it = state.ports.find(uuid);
-      if (it == state.ports.end() || it->second.name == spec.bridge || it->second.external_ids.count(kOwnerKey)) continue;
-      const std::optional<net::LinkInfo> tap = host.Link(it->second.name);
-      if (!tap) continue;
-      s.taps.push_back({it->second.name, tap->mtu});
-      if (overlay.mtu && tap->mtu > *overlay.mtu)
-        Raise(s, kCritical, "guest tap " + it->second.name + " MTU " + std::to_string(tap->mtu) +
-                                " exceeds the overlay MTU " + std::to_string(*overlay.mtu) + " (its big packets are lost)");
-      else if (overlay.mtu && tap->mtu < *overlay.mtu)
-        Raise(s, kWarning, "guest tap " + it->second.name + " MTU " + std::to_string(tap->mtu) +
-                               " is below the overlay MTU " + std::to_string(*overlay.mtu));
+  // Guest taps: every running guest's interface on this network (libvirt's
+  // view), and every other port on the bridge that is not vxnet's.
+  const ovs::BridgeRow* bridge = index.Bridge(spec.bridge);
+  std::map<std::string, std::string> on_bridge;  // port name -> uuid
+  if (bridge)
+    for (const auto& uuid : bridge->ports)
+      if (auto it = state.ports.find(uuid); it != state.ports.end()) on_bridge[it->second.name] = uuid;
+  auto check_tap = [&](TapStatus t) {
+    const std::optional<net::LinkInfo> link = host.Link(t.name);
+    t.mtu = link ? link->mtu : 0;
+    t.plugged = on_bridge.count(t.name) > 0;
+    const std::string who = "guest tap " + t.name + (t.domain.empty() ? "" : " of domain '" + t.domain + "'");
+    if (!link) {
+      Raise(s, kCritical, who + " does not exist on this host");
+    } else if (!t.plugged) {
+      Raise(s, kCritical, who + " is not plugged into bridge " + spec.bridge +
+                              " (OVS lost it?); 'vxnetctl reconcile " + spec.name + "' plugs it back in");
+    } else if (s.overlay_mtu && t.mtu > *s.overlay_mtu) {
+      Raise(s, kCritical, who + " MTU " + std::to_string(t.mtu) + " exceeds the overlay MTU " +
+                              std::to_string(*s.overlay_mtu) + " (its big packets are lost)");
+    } else if (s.overlay_mtu && t.mtu < *s.overlay_mtu) {
+      Raise(s, kWarning, who + " MTU " + std::to_string(t.mtu) + " is below the overlay MTU " + std::to_string(*s.overlay_mtu));
     }
+    s.taps.push_back(std::move(t));
+  };
+  std::set<std::string> seen;
+  for (const GuestTap& g : inputs.guests) {
+    if (g.tap.empty() || !seen.insert(g.tap).second) continue;
+    check_tap({g.tap, 0, g.domain, true});
+  }
+  for (const auto& [name, uuid] : on_bridge) {
+    const ovs::PortRow& port = state.ports.at(uuid);
+    if (name == spec.bridge || port.external_ids.count(kOwnerKey) || seen.count(name)) continue;
+    if (!host.Link(name)) continue;  // not a kernel device: not a tap
+    check_tap({name, 0, "", true});
   }
   return s;
 }
@@ -97,7 +145,9 @@ std::string FormatText(const NetworkStatus& s) {
   for (const auto& t : s.tunnels)
     out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +
            (t.bfd_state.empty() ? "" : ", bfd " + t.bfd_state) + (t.error.empty() ? "" : ", error: " + t.error) + "\n";
-  for (const auto& t : s.taps) out += "  guest tap " + t.name + ": mtu " + std::to_string(t.mtu) + "\n";
+  for (const auto& t : s.taps)
+    out += "  guest tap " + t.name + (t.domain.empty() ? "" : " (" + t.domain + ")") + ": " +
+           (t.mtu ? "mtu " + std::to_string(t.mtu) : std::string("no device")) + (t.plugged ? "" : ", not plugged") + "\n";
   for (const auto& p : s.problems) out += "  ! " + p + "\n";
   return out;
 }
@@ -110,6 +160,7 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
                      {"bridge", s.bridge},
                      {"declared_mtu", s.declared_mtu},
                      {"overlay_mtu", s.overlay_mtu ? nlohmann::json(*s.overlay_mtu) : nlohmann::json(nullptr)},
+                     {"underlay_overlay_mtu", s.underlay_mtu ? nlohmann::json(*s.underlay_mtu) : nlohmann::json(nullptr)},
                      {"bridge_mtu", s.bridge_mtu ? nlohmann::json(*s.bridge_mtu) : nlohmann::json(nullptr)},
                      {"drift", s.drift},
                      {"problems", s.problems}};
@@ -118,7 +169,8 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
       j["tunnels"].push_back(
           {{"name", t.name}, {"peer", t.peer}, {"link_state", t.link_state}, {"bfd", t.bfd_state}, {"error", t.error}});
     j["taps"] = nlohmann::json::array();
-    for (const auto& t : s.taps) j["taps"].push_back({{"name", t.name}, {"mtu", t.mtu}});
+    for (const auto& t : s.taps)
+      j["taps"].push_back({{"name", t.name}, {"mtu", t.mtu}, {"domain", t.domain}, {"plugged", t.plugged}});
     all.push_back(std::move(j));
   }
   return all.dump(2) + "\n";

@@ -22,13 +22,28 @@ struct TunnelStatus {
 };
 struct TapStatus {
   std::string name;
-  int mtu = 0;
+  int mtu = 0;             // 0: no such kernel device
+  std::string domain;      // "" when no running guest claims it
+  bool plugged = true;     // a port of the network's bridge in OVS
+};
+
+// A running guest's interface on this network, from libvirt's live XML.
+struct GuestTap {
+  std::string domain, tap, mac;
+};
+
+// What else Inspect weighs, beyond OVS and the host.
+struct InspectInputs {
+  std::optional<int> recorded_mtu;  // what start decided (run record)
+  std::vector<GuestTap> guests;     // running guests on this network
+  std::vector<std::string> config_problems, config_notices;
 };
 
 struct NetworkStatus {
   std::string network, bridge;
   std::string declared_mtu;          // "auto" or the number
-  std::optional<int> overlay_mtu;    // derived (or declared) from the underlay
+  std::optional<int> overlay_mtu;    // what the network runs at (decided at start)
+  std::optional<int> underlay_mtu;   // what today's underlay would give
   std::optional<int> bridge_mtu;     // the kernel netdev's, nullopt: missing
   std::vector<TunnelStatus> tunnels;
   std::vector<TapStatus> taps;       // guest ports on the bridge
@@ -38,7 +53,18 @@ struct NetworkStatus {
 };
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
-                      net::HostNetwork& host);
+                      net::HostNetwork& host, const InspectInputs& inputs = {});
+
+// A vxnet network that cannot be inspected: its definition unreadable by
+// this vxnet, or marked autostart and not active. CRITICAL, with the why.
+NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem);
+
+// Configuration problems reach every network: CRITICAL (the hook admits
+// nothing while they last); notices are WARNING.
+void AddConfigFindings(NetworkStatus& status, const std::vector<std::string>& problems,
+                       const std::vector<std::string>& notices);
+
+const char* LevelName(Level level);
 
 std::string FormatText(const NetworkStatus& status);
 std::string FormatJson(const std::vector<NetworkStatus>& statuses);

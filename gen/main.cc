@@ -223,6 +223,9 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "vxnet-gen: " << e.what() << "\n";
     return kExitInvalid;
+  } catch (const std::exception& e) {
+    std::cerr << "vxnet-gen: internal error: " << vxnet::Printable(e.what(), 300) << " (please report it)\n";
+    return kExitInvalid;
   }
   return 0;
 }

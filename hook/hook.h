@@ -1,19 +1,32 @@
 #pragma once
-// libvirt's hook entry points: argv + stdin in, an Outcome out. main.cc
-// turns the Outcome into an exit status, the one stderr line libvirt shows
-// the user, and a log line; nothing else here knows about processes.
+// libvirt's entry: argv + stdin in, an Outcome out. main.cc turns the
+// Outcome into an exit status, the one stderr line libvirt shows the user,
+// and a log line. The work itself is the engine's (engine/).
 //
 // One program serves two roles, told apart by the path libvirt runs it as:
 //   /etc/libvirt/hooks/network (or network.d/*):  NETWORK OP SUB-OP -
 //   /etc/libvirt/hooks/qemu (or qemu.d/*):        DOMAIN OP SUB-OP EXTRA
+//
+// The contract (vxnet-hook(8), "EXIT STATUS"): a call may end non-zero
+// only when it admits something onto a vxnet network (network start,
+// started, port-created, updated of an active vxnet network; qemu prepare
+// of a domain with an interface on one) and only once the hook knows the
+// call concerns vxnet. Whether it does is decided first, from argv and the
+// least possible reading of stdin; input it cannot read is not known to be
+// vxnet's. Every other call exits 0 whatever happens, and logs why.
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "hook/config.h"
+#include "common/deadline.h"
+#include "engine/config.h"
+#include "engine/outcome.h"
 #include "net/host_network.h"
+#include "xml/hook_data.h"
 
 namespace vxnet::hook {
+
+using engine::Outcome;
 
 enum class Role { kNetwork, kQemu };
 // From argv[0]: basename "qemu" or a parent directory "qemu.d" is the qemu
@@ -23,42 +36,33 @@ Role RoleFromPath(std::string_view argv0);
 // The network operations libvirt sends (argv[2]).
 enum class Operation { kStart, kStarted, kStopped, kPortCreated, kPortDeleted, kUpdated, kUnknown };
 Operation ParseOperation(std::string_view op);
-// start, started and port-created abort libvirt's action on failure; the
-// others are ignored by libvirt, so refusing them helps nobody.
-bool FailureAborts(Operation op);
 
-struct Outcome {
-  int exit_status = 0;
-  std::string message;  // the stderr line; empty when there is nothing to say
-  std::vector<std::string> changes;   // what was changed (log, stdout)
-  std::vector<std::string> warnings;  // logged at warn level
-  bool managed = false;               // false: not vxnet's, nothing touched
-  std::string phases;                 // "mtu=1.2ms reconcile=20.1ms …", logged at debug
+// Is the network hook's stdin about a vxnet network? Cheapest test first:
+// vxnet's namespace URI must appear in the text (libvirt writes metadata
+// back as it was given), so most networks are told apart without parsing.
+enum class Claim { kNotVxnet, kUnreadable, kVxnet };
+struct NetworkClaim {
+  Claim claim = Claim::kNotVxnet;
+  std::optional<HookData> data;  // kVxnet: the parsed input
+  std::string why;               // kUnreadable: the parse error
 };
+NetworkClaim ClaimNetworkInput(std::string_view stdin_text);
 
-// An outcome that only refuses (or, with status 0, only reports).
-inline Outcome Refusal(int exit_status, std::string message, bool managed) {
-  Outcome o;
-  o.exit_status = exit_status;
-  o.message = std::move(message);
-  o.managed = managed;
-  return o;
-}
-
-struct HookContext {
-  const Config& config;
+// What a run works with. `run` is the one deadline of the whole process
+// (stdin, operation, undo), counted from its start.
+struct HookEnv {
+  const engine::Config& config;
   net::HostNetwork& host;
+  Deadline run;
 };
-
-// What start and stopped do for a valid spec, also for vxnetctl reconcile
-// and prune: make the host hold the network (OVS, address, veth), or remove
-// what it owns. Never throw; the Outcome says what happened.
-Outcome ApplyNetwork(const NetworkSpec& spec, HookContext& ctx);
-Outcome RemoveNetwork(const NetworkSpec& spec, HookContext& ctx);
 
 // args: argv[1..] as libvirt passes them: network, op, sub-op, "-".
-Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx);
+Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env);
 // args: argv[1..]: domain, op, sub-op, extra. Acts on "prepare begin".
-Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx);
+Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env);
+
+// Whether a call of this role and argv might be vxnet's at all, before
+// stdin is read (operations vxnet never acts on are not).
+bool MayConcernVxnet(Role role, const std::vector<std::string>& args);
 
 }  // namespace vxnet::hook

@@ -12,7 +12,7 @@
 
 namespace vxnet::hook {
 
-void SetupLogging(const Config& config) {
+void SetupLogging(const engine::Config& config) {
   std::vector<spdlog::sink_ptr> sinks;
   try {
     auto syslog = std::make_shared<spdlog::sinks::syslog_sink_mt>("vxnet", LOG_PID, LOG_DAEMON, false);
@@ -42,13 +42,14 @@ void SetupLogging(const Config& config) {
 void LogRun(const std::string& role, const std::string& target, const std::string& operation, const Outcome& outcome,
             std::chrono::milliseconds duration) {
   const std::string who = role + "=" + Printable(target) + " op=" + Printable(operation, 32);
+  for (const auto& warning : outcome.warnings) spdlog::warn("{} warning: {}", who, Printable(warning, 400));
   if (!outcome.managed && outcome.exit_status == 0 && outcome.message.empty()) {
     spdlog::debug("{} outcome=not-managed duration_ms={}", who, duration.count());
     return;
   }
+  for (const auto& note : outcome.notes) spdlog::info("{} note: {}", who, Printable(note, 400));
   for (const auto& change : outcome.changes) spdlog::debug("{} change: {}", who, change);
   if (!outcome.phases.empty()) spdlog::debug("{} phases: {}", who, outcome.phases);
-  for (const auto& warning : outcome.warnings) spdlog::warn("{} warning: {}", who, Printable(warning, 400));
   if (outcome.exit_status == 0 && outcome.message.empty()) {
     spdlog::info("{} outcome=ok changes={} duration_ms={}", who, outcome.changes.size(), duration.count());
   } else {
@@ -56,6 +57,20 @@ void LogRun(const std::string& role, const std::string& target, const std::strin
     spdlog::error("{} outcome={} duration_ms={} error=\"{}\"", who, verdict, duration.count(),
                   Printable(outcome.message, 400));
   }
+}
+
+void LogEscaped(const std::vector<std::string>& args, std::exception_ptr error) {
+  std::string what = "unknown exception";
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  std::string call;
+  for (const auto& a : args) call += (call.empty() ? "" : " ") + Printable(a, 64);
+  spdlog::error("call=\"{}\" outcome=internal-error-ignored error=\"{}\" (exit 0: not known to be vxnet's; please report it)",
+                call, Printable(what, 300));
 }
 
 }  // namespace vxnet::hook

@@ -6,15 +6,21 @@
 #include <chrono>
 #include <string>
 
-#include "hook/config.h"
+#include <exception>
+#include <vector>
+
+#include "engine/config.h"
 #include "hook/hook.h"
 
 namespace vxnet::hook {
 
 // Never throws: a log that cannot be opened must not fail a network.
-void SetupLogging(const Config& config);
+void SetupLogging(const engine::Config& config);
 
 void LogRun(const std::string& role, const std::string& target, const std::string& operation, const Outcome& outcome,
             std::chrono::milliseconds duration);
+
+// The last resort: an exception that escaped everything else.
+void LogEscaped(const std::vector<std::string>& args, std::exception_ptr error);
 
 }  // namespace vxnet::hook

@@ -1,23 +1,25 @@
 // vxnet-hook: installed as /etc/libvirt/hooks/network and as the qemu hook
 // (/etc/libvirt/hooks/qemu.d/vxnet). libvirt runs it with its argv, a
 // document on stdin, a cleared environment, and waits for it forever while
-// holding the network's lock: so every step here is bounded.
-#include <poll.h>
+// holding the network's lock: so the whole run has one deadline, and
+// nothing that escapes can turn a call that is not vxnet's into a failure.
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <chrono>
-#include <cstdlib>
+#include <csignal>
+#include <cstdio>
+#include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/deadline.h"
+#include "engine/config.h"
 #include "hook/hook.h"
+#include "hook/input.h"
 #include "hook/log.h"
 #include "version.h"
-#include "xml/xml_doc.h"
 
 namespace {
 
@@ -30,7 +32,8 @@ constexpr const char* kHelp =
     "'start', verifies them at 'started', enforces the overlay MTU at\n"
     "'port-created' and removes the tunnels at 'stopped'. As\n"
     "/etc/libvirt/hooks/qemu.d/vxnet it refuses guests whose interface MTU the\n"
-    "overlay cannot carry. Networks without vxnet metadata pass untouched.\n"
+    "overlay cannot carry. Networks and guests that are not vxnet's always pass\n"
+    "with exit status 0, whatever happens.\n"
     "\n"
     "Configuration: /etc/vxnet/vxnet.conf (see vxnet.conf(5)).\n"
     "Log: /var/log/vxnet/vxnet.log and syslog (ident vxnet).\n"
@@ -62,77 +65,78 @@ class LazyHost : public vxnet::net::HostNetwork {
   std::unique_ptr<vxnet::net::HostNetwork> real_;
 };
 
-// Reads stdin up to the size limit (plus one byte, so oversize is seen)
-// or until the deadline: a writer that never closes cannot hang the hook.
-std::string ReadStdin(const vxnet::Deadline& deadline, bool* timed_out) {
-  std::string text;
-  char buf[65536];
-  while (text.size() <= vxnet::kMaxXmlBytes) {
-    pollfd p{0, POLLIN, 0};
-    const int ready = poll(&p, 1, deadline.poll_timeout_ms());
-    if (ready == 0) {
-      *timed_out = true;
-      break;
-    }
-    if (ready < 0 && errno == EINTR) continue;
-    const ssize_t n = read(0, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
+double Ms(std::chrono::steady_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+int Run(const std::vector<std::string>& args, const char* argv0, std::chrono::steady_clock::time_point t0) {
+  using vxnet::hook::Outcome;
+  const vxnet::hook::Role role = vxnet::hook::RoleFromPath(argv0);
+  // Read leniently: nothing in the file can make a call fail that is not
+  // vxnet's; it gives the run its deadline, log and paths.
+  const vxnet::engine::Config config = vxnet::engine::LoadConfigFromEnvironment();
+  vxnet::hook::SetupLogging(config);
+  const vxnet::Deadline run = vxnet::Deadline::Since(t0, config.timeout);
+
+  // Always drain stdin, within the deadline: libvirt writes it whatever the
+  // operation.
+  const vxnet::hook::HookInput input = vxnet::hook::ReadHookInput(STDIN_FILENO, run);
+  const auto t_input = std::chrono::steady_clock::now();
+  LazyHost host;
+  vxnet::hook::HookEnv env{config, host, run};
+  Outcome outcome;
+  if (!vxnet::hook::MayConcernVxnet(role, args)) {
+    if (role == vxnet::hook::Role::kNetwork && args.size() < 3) outcome = vxnet::hook::RunNetworkHook(args, "", env);
+  } else if (!input.complete) {
+    // Truncated input is not known to be vxnet's.
+    outcome.warnings.push_back(input.timed_out ? "hook stdin was not closed within " + std::to_string(config.timeout.count()) +
+                                                     " ms; not known to be vxnet's, left alone"
+                                               : input.oversize ? "hook stdin exceeds " +
+                                                                      std::to_string(vxnet::hook::kMaxHookInputBytes) +
+                                                                      " bytes; not known to be vxnet's, left alone"
+                                                                : "hook stdin could not be read; not known to be vxnet's, left alone");
+  } else if (role == vxnet::hook::Role::kQemu) {
+    outcome = vxnet::hook::RunQemuHook(args, input.text, env);
+  } else {
+    outcome = vxnet::hook::RunNetworkHook(args, input.text, env);
   }
-  return text;
+
+  const auto end = std::chrono::steady_clock::now();
+  if (!outcome.phases.empty()) {
+    char input_phase[48];
+    std::snprintf(input_phase, sizeof input_phase, "input=%.1fms ", Ms(t_input - t0));
+    outcome.phases = input_phase + outcome.phases;
+  }
+  vxnet::hook::LogRun(role == vxnet::hook::Role::kQemu ? "domain" : "network", args.empty() ? "" : args[0],
+                      args.size() > 1 ? args[1] : "", outcome,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(end - t0));
+  for (const auto& change : outcome.changes) std::cout << "vxnet: " << change << "\n";
+  if (!outcome.message.empty()) std::cerr << outcome.message << "\n";
+  return outcome.exit_status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << kHelp;
-    return 0;
-  }
-  if (!args.empty() && args[0] == "--version") {
-    std::cout << "vxnet-hook " << vxnet::kVersion << "\n";
-    return 0;
-  }
-  const vxnet::hook::Role role = vxnet::hook::RoleFromPath(argc > 0 ? argv[0] : "");
-
-  vxnet::hook::Config config;
+  std::signal(SIGPIPE, SIG_IGN);  // a reader gone away is an error return, not death
+  std::vector<std::string> args;
   try {
-    config = vxnet::hook::LoadConfigFromEnvironment();
-  } catch (const vxnet::Error& e) {
-    std::cerr << "vxnet: " << e.what() << "\n";
-    return 1;
+    args.assign(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << kHelp;
+      return 0;
+    }
+    if (!args.empty() && args[0] == "--version") {
+      std::cout << "vxnet-hook " << vxnet::kVersion << "\n";
+      return 0;
+    }
+    return Run(args, argc > 0 ? argv[0] : "", t0);
+  } catch (...) {
+    // Every path above turns vxnet's own failures into an Outcome; what
+    // still escapes (memory exhausted, …) cannot be known to be vxnet's.
+    try {
+      vxnet::hook::LogEscaped(args, std::current_exception());
+    } catch (...) {
+    }
+    return 0;
   }
-  vxnet::hook::SetupLogging(config);
-
-  bool stdin_timed_out = false;
-  const std::string input = ReadStdin(vxnet::Deadline::After(config.timeout), &stdin_timed_out);
-  const auto t_input = std::chrono::steady_clock::now();
-  LazyHost host;
-  vxnet::hook::HookContext ctx{config, host};
-  vxnet::hook::Outcome outcome;
-  if (stdin_timed_out) {
-    outcome = vxnet::hook::Refusal(1, "vxnet: hook stdin was not closed within " + std::to_string(config.timeout.count()) + " ms", false);
-  } else if (role == vxnet::hook::Role::kQemu) {
-    outcome = vxnet::hook::RunQemuHook(args, input, ctx);
-  } else {
-    outcome = vxnet::hook::RunNetworkHook(args, input, ctx);
-  }
-
-  const auto duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  if (!outcome.phases.empty()) {
-    // From process start (as the kernel saw it) to main, then the phases.
-    char input_phase[48];
-    std::snprintf(input_phase, sizeof input_phase, "input=%.1fms ",
-                  std::chrono::duration<double, std::milli>(t_input - t0).count());
-    outcome.phases = input_phase + outcome.phases;
-  }
-  vxnet::hook::LogRun(role == vxnet::hook::Role::kQemu ? "domain" : "network", args.empty() ? "" : args[0],
-                      args.size() > 1 ? args[1] : "", outcome, duration);
-  for (const auto& change : outcome.changes) std::cout << "vxnet: " << change << "\n";
-  if (!outcome.message.empty()) std::cerr << outcome.message << "\n";
-  return outcome.exit_status;
 }

@@ -1,53 +1,93 @@
 // The qemu hook's "prepare begin": the only moment with the full domain XML
-// on stdin and the power to abort a guest's start. Guests on vxnet networks
-// whose MTU the overlay cannot carry are refused here.
-#include "hook/guest_mtu.h"
+// on stdin and the power to abort a guest's start (also on an incoming
+// migration or a restore). Guests on vxnet networks whose MTU the overlay
+// cannot carry are refused here. Every other qemu hook call, and every
+// domain with no interface on a vxnet network, passes with exit 0.
+#include <exception>
+
+#include "engine/guest_mtu.h"
+#include "engine/network_engine.h"
 #include "hook/hook.h"
-#include "net/overlay_mtu.h"
 #include "xml/domain_xml.h"
 #include "xml/xml_doc.h"
 
 namespace vxnet::hook {
 
-Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin_text, HookContext& ctx) {
-  if (args.size() < 3 || args[1] != "prepare" || args[2] != "begin") return {};
+namespace {
+
+using engine::Refusal;
+
+struct VxnetInterface {
+  const DomainInterface* iface;
+  LibvirtNetwork network;
+};
+
+// The domain's interfaces on active vxnet networks, found through each
+// network's status file (libvirt writes it at net-start).
+std::vector<VxnetInterface> OnVxnetNetworks(const Domain& domain, const engine::Config& config, Outcome& outcome) {
+  std::vector<VxnetInterface> out;
+  for (const DomainInterface& iface : domain.interfaces) {
+    if (iface.type != "network" || iface.network.empty() || iface.network.find('/') != std::string::npos) continue;
+    const std::optional<std::string> text = ReadXmlFile(config.libvirt_state_dir + "/network/" + iface.network + ".xml");
+    if (!text) continue;  // inactive (libvirt itself refuses the guest) or not readable
+    if (text->find(kVxnetNamespace) == std::string::npos) continue;
+    try {
+      LibvirtNetwork network = ParseNetworkStatusXml(*text);
+      if (network.managed()) out.push_back({&iface, std::move(network)});
+    } catch (const std::exception& e) {
+      outcome.warnings.push_back("network '" + iface.network + "' status file cannot be read; not known to be vxnet's: " +
+                                 Printable(e.what(), 200));
+    }
+  }
+  return out;
+}
+
+Outcome Admit(const Domain& domain, const std::vector<VxnetInterface>& ifaces, HookEnv& env) {
+  Outcome outcome;
+  outcome.managed = true;
+  env.config.RequireClean();
+  for (const std::string& n : env.config.notices) outcome.warnings.push_back(n);
+  engine::Context ctx = engine::Context::ForRun(env.config, env.host, env.run);
+  for (const VxnetInterface& v : ifaces) {
+    std::vector<Error> errors = ValidateNetwork(v.network);
+    if (!errors.empty())
+      throw Error("domain '" + domain.name + "' interface " + v.iface->mac + " network '" + v.network.name + "'", "",
+                  errors.front().what(), "fix the network's definition, or restart it with this vxnet");
+    const NetworkSpec& spec = *v.network.spec;
+    const std::optional<int> mtu = engine::RecordedOverlayMtu(spec, ctx);
+    if (!mtu) continue;
+    engine::GuestVerdict verdict = engine::CheckGuestInterface(
+        domain.name, *v.iface, spec.name, *mtu, engine::EffectivePolicy(spec.guest_mtu_policy, env.config.guest_mtu_policy));
+    outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
+    if (verdict.refusal) throw *verdict.refusal;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env) {
+  if (!MayConcernVxnet(Role::kQemu, args)) return {};
   Outcome outcome;
   Domain domain;
   try {
     domain = ParseDomainXml(stdin_text);
-  } catch (const Error& e) {
-    // libvirt's own XML; failing every guest over a vxnet bug helps nobody.
-    outcome.warnings.push_back(std::string("qemu hook: ") + e.what());
+  } catch (const std::exception& e) {
+    // Not known to concern vxnet: failing a guest over it helps nobody.
+    outcome.warnings.push_back(std::string("qemu hook stdin cannot be read; guest left alone: ") + Printable(e.what(), 300));
     return outcome;
   }
-  for (const DomainInterface& iface : domain.interfaces) {
-    if (iface.type != "network" || iface.network.empty() || iface.network.find('/') != std::string::npos) continue;
-    // The active network's status file; libvirt writes it at net-start.
-    const std::optional<std::string> text =
-        ReadXmlFile(ctx.config.libvirt_state_dir + "/network/" + iface.network + ".xml");
-    if (!text) continue;  // inactive: libvirt itself refuses the guest
-    try {
-      LibvirtNetwork network = ParseNetworkStatusXml(*text);
-      if (!network.managed() || !ValidateNetwork(network).empty()) continue;
-      outcome.managed = true;
-      const NetworkSpec& spec = *network.spec;
-      net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);
-      if (!overlay.mtu) continue;
-      GuestVerdict verdict = CheckGuestInterface(domain.name, iface, spec.name, *overlay.mtu,
-                                                 EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy));
-      outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
-      if (verdict.refusal && outcome.exit_status == 0) {
-        outcome.exit_status = 1;
-        outcome.message = std::string("vxnet: ") + verdict.refusal->what();
-      }
-    } catch (const Error& e) {
-      if (outcome.exit_status == 0) {
-        outcome.exit_status = 1;
-        outcome.message = std::string("vxnet: ") + e.what();
-      }
-    }
+  const std::vector<VxnetInterface> ifaces = OnVxnetNetworks(domain, env.config, outcome);
+  if (ifaces.empty()) return outcome;
+  try {
+    Outcome admitted = Admit(domain, ifaces, env);
+    admitted.warnings.insert(admitted.warnings.begin(), outcome.warnings.begin(), outcome.warnings.end());
+    return admitted;
+  } catch (const Error& e) {
+    return Refusal(1, std::string("vxnet: ") + e.what(), true);
+  } catch (const std::exception& e) {
+    return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
   }
-  return outcome;
 }
 
 }  // namespace vxnet::hook

@@ -9,6 +9,7 @@ namespace data {
 Json Uuid(const std::string& uuid) { return Json::array({"uuid", uuid}); }
 Json NamedUuid(const std::string& name) { return Json::array({"named-uuid", name}); }
 Json UuidSet(const std::vector<Json>& uuids) { return Json::array({"set", uuids}); }
+Json EmptySet() { return Json::array({"set", Json::array()}); }
 
 Json Map(const StringMap& map) {
   Json pairs = Json::array();
@@ -16,21 +17,25 @@ Json Map(const StringMap& map) {
   return Json::array({"map", pairs});
 }
 
+namespace {
+// ["uuid", "<string>"]
+bool IsUuidAtom(const Json& atom) { return atom.is_array() && atom.size() == 2 && atom[0] == "uuid" && atom[1].is_string(); }
+}  // namespace
+
 std::vector<std::string> DecodeUuidSet(const Json& value) {
   std::vector<std::string> out;
-  if (!value.is_array() || value.size() != 2) return out;
-  if (value[0] == "uuid") {
+  if (IsUuidAtom(value)) {
     out.push_back(value[1].get<std::string>());
-  } else if (value[0] == "set") {
+  } else if (value.is_array() && value.size() == 2 && value[0] == "set" && value[1].is_array()) {
     for (const auto& atom : value[1])
-      if (atom.is_array() && atom.size() == 2 && atom[0] == "uuid") out.push_back(atom[1].get<std::string>());
+      if (IsUuidAtom(atom)) out.push_back(atom[1].get<std::string>());
   }
   return out;
 }
 
 StringMap DecodeMap(const Json& value) {
   StringMap out;
-  if (value.is_array() && value.size() == 2 && value[0] == "map")
+  if (value.is_array() && value.size() == 2 && value[0] == "map" && value[1].is_array())
     for (const auto& pair : value[1])
       if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
         out[pair[0].get<std::string>()] = pair[1].get<std::string>();

@@ -75,11 +75,13 @@ void CheckSchema(OvsdbClient& client, const Deadline& deadline);
 // The same check on a schema document already fetched (get_schema's result).
 void CheckSchemaDocument(const Json& schema);
 
-// RFC 7047 <value> encodings.
+// RFC 7047 <value> encodings. Decoding never throws: what is not the
+// expected encoding decodes as empty.
 namespace data {
 Json Uuid(const std::string& uuid);
 Json NamedUuid(const std::string& name);
 Json UuidSet(const std::vector<Json>& uuids);
+Json EmptySet();
 Json Map(const StringMap& map);
 std::vector<std::string> DecodeUuidSet(const Json& value);
 StringMap DecodeMap(const Json& value);

@@ -91,11 +91,30 @@ void CheckLocalPort(const BridgeRow& bridge, const OvsState& state, bool owned, 
   plan.add_local_port = true;
 }
 
+// On a bridge vxnet did not create, the first mtu_request change records
+// the value it replaces, so teardown can put it back.
+void SaveMtuRequestIfForeign(const BridgeRow& bridge, const InterfaceRow& local, const std::string& network, Plan& plan) {
+  if (!plan.set_mtu_request || OwnerOf(bridge.external_ids) == network) return;
+  if (local.external_ids.count(kSavedMtuRequestKey)) return;
+  plan.save_mtu_request = local.mtu_request ? std::to_string(*local.mtu_request) : "none";
+}
+
 }  // namespace
+
+bool IsGuestTap(const PortRow& port, const OvsState& state) {
+  for (const auto& i : port.interfaces) {
+    const InterfaceRow* iface = state.Interface(i);
+    if (iface && (iface->external_ids.count("attached-mac") || iface->external_ids.count("vm-id") ||
+                  iface->external_ids.count("iface-id")))
+      return true;
+  }
+  return false;
+}
 
 bool Plan::empty() const {
   return !create_bridge && !add_local_port && !set_datapath && !set_mtu_request && add.empty() && update.empty() &&
-         remove.empty() && !delete_bridge && !add_attach_port;
+         remove.empty() && !delete_bridge && !add_attach_port && !save_mtu_request && !restore_mtu_request &&
+         plug_guests.empty();
 }
 
 std::vector<std::string> Plan::Describe() const {
@@ -109,8 +128,35 @@ std::vector<std::string> Plan::Describe() const {
   for (const auto& u : update) out.push_back("update tunnel " + vxnet::ovs::Describe(u.tunnel));
   for (const auto& r : remove) out.push_back("remove port " + r.name);
   if (delete_bridge) out.push_back("delete bridge " + bridge_name);
+  for (const auto& g : plug_guests) out.push_back("plug guest tap " + g.tap + " (mac " + g.mac + ") into bridge " + bridge_name);
+  if (save_mtu_request)
+    out.push_back("record interface " + bridge_name + " mtu_request=" + *save_mtu_request + " (bridge not vxnet's)");
+  if (restore_mtu_request)
+    out.push_back("restore interface " + bridge_name + " mtu_request=" +
+                  (*restore_mtu_request ? std::to_string(**restore_mtu_request) : std::string("(unset)")));
   return out;
 }
+
+namespace {
+
+// Someone else's bridge (the underlay's br-phy, a bond) must not be taken
+// over: only the NetworkManager-made kind, holding nothing but its internal
+// port, guests and this network's own ports, is used.
+void RefuseForeignPorts(const BridgeRow& bridge, const std::string& network, const OvsState& state) {
+  for (const auto& p : bridge.ports) {
+    auto it = state.ports.find(p);
+    if (it == state.ports.end()) continue;
+    const PortRow& port = it->second;
+    if (port.name == bridge.name || OwnerOf(port.external_ids) == network || IsGuestTap(port, state)) continue;
+    throw Error("bridge", bridge.name,
+                "was not made by vxnet and carries port '" + port.name +
+                    "', which is neither a guest's nor vxnet's; vxnet does not take over such a bridge",
+                "give network '" + network + "' its own bridge name (vxnet creates it), or remove port '" + port.name +
+                    "' from the bridge");
+  }
+}
+
+}  // namespace
 
 Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
   Plan plan;
@@ -152,6 +198,7 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
     if (desired.mtu && !plan.add_local_port) {
       const InterfaceRow* local = state.Interface(plan.local_interface_uuid);
       if (!local->mtu_request || *local->mtu_request != *desired.mtu) plan.set_mtu_request = desired.mtu;
+      SaveMtuRequestIfForeign(*bridge, *local, desired.network, plan);
     }
   }
 
@@ -230,6 +277,9 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
       continue;
     if (const BridgeRow* on = index.BridgeOfPort(uuid)) plan.remove.push_back({on->uuid, uuid, port.name});
   }
+  // Checked last, so the more precise refusals above (a misnamed local
+  // port, a duplicate tunnel) speak first.
+  if (bridge && OwnerOf(bridge->external_ids) != desired.network) RefuseForeignPorts(*bridge, desired.network, state);
   return plan;
 }
 
@@ -254,6 +304,26 @@ Plan PlanTeardown(const std::string& network, const std::string& bridge_name, co
         auto it = state.ports.find(p);
         return it == state.ports.end() || it->second.name == bridge_name || removed.count(p) > 0;
       });
+    } else {
+      // Put back the mtu_request this network changed on a foreign bridge.
+      const PortRow* local = index.Port(bridge_name);
+      for (const auto& i : local ? local->interfaces : std::vector<std::string>{}) {
+        const InterfaceRow* iface = state.Interface(i);
+        if (!iface || iface->name != bridge_name) continue;
+        auto borrower = iface->external_ids.find(kMtuBorrowerKey);
+        auto saved = iface->external_ids.find(kSavedMtuRequestKey);
+        if (borrower == iface->external_ids.end() || borrower->second != network || saved == iface->external_ids.end())
+          continue;
+        plan.local_interface_uuid = iface->uuid;
+        std::optional<int> value;
+        if (saved->second != "none") {
+          try {
+            value = static_cast<int>(ParseDecimal("saved mtu_request", saved->second));
+          } catch (const Error&) {
+          }
+        }
+        plan.restore_mtu_request = value;
+      }
     }
   }
   return plan;
@@ -270,6 +340,24 @@ Plan PlanBridgeMtu(const std::string& network, const std::string& bridge_name, i
   CheckLocalPort(*bridge, state, false, plan);
   const InterfaceRow* local = state.Interface(plan.local_interface_uuid);
   if (!local->mtu_request || *local->mtu_request != mtu) plan.set_mtu_request = mtu;
+  SaveMtuRequestIfForeign(*bridge, *local, network, plan);
+  return plan;
+}
+
+Plan PlanGuestPorts(const std::string& network, const std::string& bridge_name, const std::vector<GuestPort>& guests,
+                    const OvsState& state) {
+  Plan plan;
+  plan.network = network;
+  plan.bridge_name = bridge_name;
+  const OvsIndex index(state);
+  const BridgeRow* bridge = index.Bridge(bridge_name);
+  if (!bridge)
+    throw Error("bridge", bridge_name, "does not exist in OVSDB, so guest taps cannot be plugged into it",
+                "reconcile the network first");
+  plan.bridge_uuid = bridge->uuid;
+  plan.observed_bridge_ports = bridge->ports;
+  for (const GuestPort& g : guests)
+    if (!g.tap.empty() && !index.Port(g.tap)) plan.plug_guests.push_back(g);
   return plan;
 }
 
@@ -335,6 +423,18 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
                    {"uuid-name", "attach_port"}});
     new_ports.push_back(data::NamedUuid("attach_port"));
   }
+  for (std::size_t i = 0; i < plan.plug_guests.size(); ++i) {
+    const GuestPort& g = plan.plug_guests[i];
+    StringMap ids{{"attached-mac", g.mac}, {"iface-status", "active"}};
+    if (!g.interface_id.empty()) ids["iface-id"] = g.interface_id;
+    if (!g.vm_uuid.empty()) ids["vm-id"] = g.vm_uuid;
+    const std::string iface_id = "guest_iface_" + std::to_string(i), port_id = "guest_port_" + std::to_string(i);
+    ops.push_back({{"op", "insert"}, {"table", "Interface"},
+                   {"row", {{"name", g.tap}, {"external_ids", data::Map(ids)}}}, {"uuid-name", iface_id}});
+    ops.push_back({{"op", "insert"}, {"table", "Port"},
+                   {"row", {{"name", g.tap}, {"interfaces", data::NamedUuid(iface_id)}}}, {"uuid-name", port_id}});
+    new_ports.push_back(data::NamedUuid(port_id));
+  }
   if (plan.create_bridge) {
     ops.push_back({{"op", "insert"}, {"table", "Bridge"},
                    {"row", {{"name", plan.bridge_name}, {"datapath_type", desired.datapath_type},
@@ -353,6 +453,20 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   if (plan.set_mtu_request)
     ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
                    {"row", {{"mtu_request", *plan.set_mtu_request}}}});
+  if (plan.save_mtu_request)
+    ops.push_back({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+                   {"mutations", Json::array({Json::array({"external_ids", "insert",
+                                                           data::Map({{kSavedMtuRequestKey, *plan.save_mtu_request},
+                                                                      {kMtuBorrowerKey, plan.network}})})})}});
+  if (plan.restore_mtu_request) {
+    const Json value = *plan.restore_mtu_request ? Json(**plan.restore_mtu_request) : data::EmptySet();
+    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+                   {"row", {{"mtu_request", value}}}});
+    ops.push_back({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+                   {"mutations", Json::array({Json::array({"external_ids", "delete",
+                                                           Json::array({"set", Json::array({kSavedMtuRequestKey,
+                                                                                            kMtuBorrowerKey})})})})}});
+  }
 
   // Removals, grouped per bridge; unreferenced Port/Interface rows are
   // garbage-collected by OVSDB.

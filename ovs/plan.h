@@ -7,6 +7,12 @@
 //  - vxnet changes only rows it owns (external_ids vxnet-network=NAME) plus
 //    the MTU of the bridge's internal interface; libvirt's guest taps and an
 //    operator's ports and bridges are never touched.
+//  - A bridge vxnet did not create is used only when it carries nothing but
+//    its internal port, guest taps and this network's own ports (the
+//    NetworkManager-made bridge); any other port makes it someone else's
+//    bridge, and the plan refuses naming that port. The one change vxnet
+//    makes to such a bridge, its internal interface's mtu_request, is
+//    recorded there (external_ids) and restored at teardown.
 //  - Bridge.ports is changed by mutation (insert/delete), never rewritten,
 //    so ports libvirt adds concurrently are never lost.
 //  - Anything that cannot be fixed without touching what vxnet does not own
@@ -19,6 +25,12 @@
 #include "ovs/ovs_state.h"
 
 namespace vxnet::ovs {
+
+// A running guest's tap as libvirt plugs it into OVS (add-port with
+// external_ids iface-id, attached-mac, vm-id, iface-status=active).
+struct GuestPort {
+  std::string tap, mac, interface_id, vm_uuid;
+};
 
 struct Plan {
   std::string network;
@@ -41,6 +53,14 @@ struct Plan {
   };
   std::vector<Removal> remove;
   bool delete_bridge = false;
+  // A bridge vxnet did not create: its internal interface's mtu_request
+  // before vxnet changed it ("none" when unset), recorded in that
+  // interface's external_ids on the first change; and, at teardown, the
+  // value to put back (nullopt inside: unset it).
+  std::optional<std::string> save_mtu_request;
+  std::optional<std::optional<int>> restore_mtu_request;
+  // Guest taps to plug back in (after OVS lost its database).
+  std::vector<GuestPort> plug_guests;
   // The bridge's ports column as read, for the optimistic-concurrency wait.
   std::vector<std::string> observed_bridge_ports;
 
@@ -49,16 +69,32 @@ struct Plan {
   std::vector<std::string> Describe() const;
 };
 
+// external_ids keys on the internal interface of a bridge vxnet did not
+// create, while a vxnet network has changed its mtu_request.
+inline constexpr const char* kSavedMtuRequestKey = "vxnet-saved-mtu_request";
+inline constexpr const char* kMtuBorrowerKey = "vxnet-mtu-borrower";
+
+// Whether a port is a guest's tap as libvirt plugs it (external_ids
+// attached-mac, vm-id or iface-id on its interface).
+bool IsGuestTap(const PortRow& port, const OvsState& state);
+
 // Throws Error on a conflict vxnet must not resolve by itself.
 Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state);
 
 // Removes the network's tunnels; the bridge too when vxnet created it for
-// this network and nothing but its own port remains.
+// this network and nothing but its own port remains; on a bridge vxnet did
+// not create, puts back the mtu_request this network recorded.
 Plan PlanTeardown(const std::string& network, const std::string& bridge, const OvsState& state);
 
 // Only the bridge's internal interface MTU (port-created must not touch
 // tunnels). Throws Error when the bridge or its local port is missing.
 Plan PlanBridgeMtu(const std::string& network, const std::string& bridge, int mtu, const OvsState& state);
+
+// The running guests' taps that the bridge lacks, to plug in as libvirt
+// does. Taps that are ports elsewhere are left alone. Throws Error when the
+// bridge is missing.
+Plan PlanGuestPorts(const std::string& network, const std::string& bridge, const std::vector<GuestPort>& guests,
+                    const OvsState& state);
 
 // The RFC 7047 operations applying `plan` atomically, ending with the
 // next_cfg bump and a select of the new next_cfg (the last operation).

@@ -159,6 +159,14 @@ ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network,
       [](const OvsState&) {}, false);
 }
 
+ReconcileReport EnsureGuestPorts(OvsdbClient& client, const std::string& network, const std::string& bridge,
+                                 const std::vector<GuestPort>& guests, const Deadline& deadline) {
+  DesiredNetwork only_bridge{network, bridge, "system", std::nullopt, {}, std::nullopt};
+  return Converge(
+      client, only_bridge, deadline, [&](const OvsState& s) { return PlanGuestPorts(network, bridge, guests, s); },
+      [](const OvsState&) {}, false);
+}
+
 void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
   Plan drift = PlanReconcile(desired, state);
   if (!drift.empty())

@@ -31,6 +31,10 @@ ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const 
 ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,
                                 const Deadline& deadline);
 
+// Plugs running guests' taps the bridge lacks back in, as libvirt does.
+ReconcileReport EnsureGuestPorts(OvsdbClient& client, const std::string& network, const std::string& bridge,
+                                 const std::vector<GuestPort>& guests, const Deadline& deadline);
+
 // Checks, on a state read with ReadState, that OVS holds the network's
 // bridge and tunnels with no interface error. Throws Error naming the first
 // problem.

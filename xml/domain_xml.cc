@@ -16,8 +16,15 @@ Domain ParseDomainXml(std::string_view xml) {
     if (!IsElement(iface, "interface")) continue;
     DomainInterface i;
     i.type = Attribute(iface, "type").value_or("");
-    if (const xmlNode* source = FirstChild(iface, "source")) i.network = Attribute(source, "network").value_or("");
+    if (const xmlNode* source = FirstChild(iface, "source")) {
+      i.network = Attribute(source, "network").value_or("");
+      i.bridge = Attribute(source, "bridge").value_or("");
+    }
     if (const xmlNode* mac = FirstChild(iface, "mac")) i.mac = Attribute(mac, "address").value_or("");
+    if (const xmlNode* target = FirstChild(iface, "target")) i.target_dev = Attribute(target, "dev").value_or("");
+    if (const xmlNode* vport = FirstChild(iface, "virtualport"))
+      if (const xmlNode* params = FirstChild(vport, "parameters"))
+        i.interface_id = Attribute(params, "interfaceid").value_or("");
     if (const xmlNode* mtu = FirstChild(iface, "mtu")) {
       const std::string size = Attribute(mtu, "size").value_or("");
       const std::uint64_t value = ParseDecimal("domain '" + d.name + "' interface MTU", size);

@@ -18,6 +18,11 @@ struct DomainInterface {
   std::string network;  // <source network=…> for type='network'
   std::string mac;
   std::optional<long long> mtu;  // <mtu size=…>
+  // In a running domain's live XML: the tap (<target dev=…>), the bridge
+  // libvirt plugged it into (<source bridge=…>) and the OVS interfaceid.
+  std::string target_dev;
+  std::string bridge;
+  std::string interface_id;
 };
 
 struct Domain {

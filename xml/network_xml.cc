@@ -72,6 +72,7 @@ LibvirtNetwork ParseNetworkElement(const xmlNode* network) {
     throw Error("root element", NodeName(network), "must be <network>");
   LibvirtNetwork net;
   const xmlNode* overlay = nullptr;
+  std::optional<Error> metadata_error;
   for (const xmlNode* child : ChildElements(network)) {
     if (child->ns) continue;  // libvirt elements carry no namespace
     const std::string name = NodeName(child);
@@ -91,22 +92,30 @@ LibvirtNetwork ParseNetworkElement(const xmlNode* network) {
       for (const xmlNode* m : ChildElements(child)) {
         if (!m->ns || !m->ns->href || std::string_view(reinterpret_cast<const char*>(m->ns->href)) != kVxnetNamespace)
           continue;  // another application's metadata
+        if (metadata_error) continue;
         if (!IsElement(m, kOverlayElement, kVxnetNamespace))
-          throw Error("vxnet metadata element", NodeName(m), "is not known to this vxnet",
-                      "the element is <overlay>");
-        if (overlay)
-          throw Error("vxnet metadata", "overlay", "appears twice; libvirt keeps one element per namespace");
-        overlay = m;
+          metadata_error = Error("vxnet metadata element", NodeName(m), "is not known to this vxnet",
+                                 "the element is <overlay>");
+        else if (overlay)
+          metadata_error = Error("vxnet metadata", "overlay", "appears twice; libvirt keeps one element per namespace");
+        else
+          overlay = m;
       }
     }
   }
-  if (overlay) {
+  if (metadata_error) {
+    net.metadata_error = std::move(metadata_error);
+  } else if (overlay) {
     NetworkSpec spec;
     spec.name = net.name;
     if (!net.uuid.empty()) spec.uuid = net.uuid;
     spec.bridge = net.bridge;
-    ReadOverlay(overlay, spec);
-    net.spec = std::move(spec);
+    try {
+      ReadOverlay(overlay, spec);
+      net.spec = std::move(spec);
+    } catch (const Error& e) {
+      net.metadata_error = e;
+    }
   }
   return net;
 }
@@ -127,6 +136,7 @@ std::string UnmanagedReason(const LibvirtNetwork& net) {
 std::vector<Error> ValidateNetwork(const LibvirtNetwork& net) {
   std::vector<Error> errors;
   const std::string object = "network '" + Printable(net.name) + "'";
+  if (net.metadata_error) errors.push_back(*net.metadata_error);
   if (net.forward_mode != "bridge")
     errors.emplace_back(object + " forward mode", net.forward_mode, "must be 'bridge' for a vxnet network",
                         "use <forward mode='bridge'/>");

@@ -38,15 +38,21 @@ struct LibvirtNetwork {
   std::string bridge;
   std::string virtualport_type;
   bool has_libvirt_mtu = false;  // <mtu size=…/>, which bridge mode forbids
-  // Present exactly when vxnet metadata is present: the network is managed.
+  // Set when the vxnet metadata was read; it is present but unreadable
+  // (a bad number, an attribute of a newer vxnet) when metadata_error is.
   std::optional<NetworkSpec> spec;
+  std::optional<Error> metadata_error;
 
-  bool managed() const { return spec.has_value(); }
+  // The network carries vxnet's namespace in its <metadata>: it is vxnet's,
+  // whether or not this version can read what it says.
+  bool managed() const { return spec.has_value() || metadata_error.has_value(); }
 };
 
-// Throws Error for malformed XML, a root that is not <network>, or vxnet
-// metadata whose values cannot be read (bad number, bad address, unknown
-// attribute). Range and consistency rules are ValidateNetwork's job.
+// Throws Error for malformed XML or a root that is not <network>. vxnet
+// metadata that cannot be read (bad number, bad address, unknown attribute)
+// does not throw: it makes a managed network with metadata_error set, so a
+// caller still knows the network is vxnet's. Range and consistency rules
+// are ValidateNetwork's job; it reports metadata_error first.
 LibvirtNetwork ParseNetworkXml(std::string_view xml);
 // The same, from an already parsed <network> element (e.g. in <hookData>).
 LibvirtNetwork ParseNetworkElement(const xmlNode* network);
@@ -54,8 +60,9 @@ LibvirtNetwork ParseNetworkElement(const xmlNode* network);
 // Why vxnet leaves this network alone, in one line.
 std::string UnmanagedReason(const LibvirtNetwork& net);
 
-// For a managed network: libvirt structure vxnet needs (bridge forward
-// mode, openvswitch virtualport, a bridge name) plus ValidateSpec().
+// For a managed network: metadata_error, libvirt structure vxnet needs
+// (bridge forward mode, openvswitch virtualport, a bridge name) plus
+// ValidateSpec().
 std::vector<Error> ValidateNetwork(const LibvirtNetwork& net);
 
 // The libvirt network XML for a spec. ParseNetworkXml(FormatNetworkXml(s))

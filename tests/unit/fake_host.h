@@ -15,6 +15,7 @@ class FakeHost : public net::HostNetwork {
   std::map<std::string, net::LinkInfo> links;
   std::vector<std::string> addresses;  // "ifname cidr"
   int calls = 0;
+  int veths_made = 0;
 
   std::optional<int> PathMtu(const IpAddress& peer) override {
     ++calls;
@@ -43,6 +44,7 @@ class FakeHost : public net::HostNetwork {
                           int mtu) override {
     ++calls;
     if (!links.count(bridge)) throw Error("interface", bridge, "does not exist in the kernel");
+    ++veths_made;
     links[ovs_end] = {mtu, true, "veth", ""};
     links[bridge_end] = {mtu, true, "veth", bridge};
   }

@@ -1,13 +1,18 @@
-#include "hook/guest_mtu.h"
+#include "engine/guest_mtu.h"
 
 #include <gtest/gtest.h>
 
-#include "hook/hook.h"
-
-namespace vxnet::hook {
+namespace vxnet::engine {
 namespace {
 
-DomainInterface Iface(std::optional<long long> mtu) { return {"network", "vxnet0", "52:54:00:e8:6a:6e", mtu}; }
+DomainInterface Iface(std::optional<long long> mtu) {
+  DomainInterface i;
+  i.type = "network";
+  i.network = "vxnet0";
+  i.mac = "52:54:00:e8:6a:6e";
+  i.mtu = mtu;
+  return i;
+}
 
 TEST(GuestMtu, AboveTheOverlayIsRefusedNamingDomainMacDeclaredAndAllowed) {
   GuestVerdict v = CheckGuestInterface("vm0", Iface(9000), "vxnet0", 1450, GuestMtuPolicy::kWarn);
@@ -40,14 +45,5 @@ TEST(GuestMtu, StrictNetworkWinsOverAWarnHost) {
   EXPECT_EQ(EffectivePolicy(GuestMtuPolicy::kWarn, GuestMtuPolicy::kWarn), GuestMtuPolicy::kWarn);
 }
 
-TEST(HookRole, FromThePathLibvirtRunsItAs) {
-  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/network"), Role::kNetwork);
-  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/network.d/vxnet"), Role::kNetwork);
-  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/qemu"), Role::kQemu);
-  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/qemu.d/vxnet"), Role::kQemu);
-  EXPECT_EQ(RoleFromPath("vxnet-hook"), Role::kNetwork);
-  EXPECT_EQ(RoleFromPath("qemu"), Role::kQemu);
-}
-
 }  // namespace
-}  // namespace vxnet::hook
+}  // namespace vxnet::engine

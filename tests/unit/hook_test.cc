@@ -1,5 +1,7 @@
 #include "hook/hook.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,8 +22,8 @@ std::vector<std::string> Args(const std::string& op, const std::string& sub = "b
 }
 
 // An OVSDB that is certainly absent: a hook that tries to reach it says so.
-Config NoOvsdb() {
-  Config c;
+engine::Config NoOvsdb() {
+  engine::Config c;
   c.ovsdb = "unix:/nonexistent/vxnet-test/db.sock";
   c.timeout = std::chrono::milliseconds(500);
   return c;
@@ -30,9 +32,14 @@ Config NoOvsdb() {
 test::FakeHost g_host;
 
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text) {
-  static const Config config = NoOvsdb();
-  HookContext ctx{config, g_host};
-  return vxnet::hook::RunNetworkHook(args, stdin_text, ctx);
+  static const engine::Config config = [] {
+    engine::Config c = NoOvsdb();
+    c.state_dir = "/nonexistent/vxnet-test/state";  // no records
+    c.libvirt_state_dir = "/nonexistent/vxnet-test/libvirt";
+    return c;
+  }();
+  HookEnv env{config, g_host, Deadline::After(config.timeout)};
+  return vxnet::hook::RunNetworkHook(args, stdin_text, env);
 }
 
 class NetworkHook : public ::testing::Test {
@@ -53,6 +60,15 @@ TEST_F(NetworkHook, UnmanagedNetworksPassUntouched) {
     }
   }
   EXPECT_EQ(g_host.calls, 0) << "an unmanaged network made the hook look at the host";
+}
+
+TEST(HookRole, FromThePathLibvirtRunsItAs) {
+  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/network"), Role::kNetwork);
+  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/network.d/vxnet"), Role::kNetwork);
+  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/qemu"), Role::kQemu);
+  EXPECT_EQ(RoleFromPath("/etc/libvirt/hooks/qemu.d/vxnet"), Role::kQemu);
+  EXPECT_EQ(RoleFromPath("vxnet-hook"), Role::kNetwork);
+  EXPECT_EQ(RoleFromPath("qemu"), Role::kQemu);
 }
 
 TEST_F(NetworkHook, PortDeletedNeedsNothing) {
@@ -93,12 +109,35 @@ TEST_F(NetworkHook, InvalidNetworkAbortsOnlyWhereLibvirtListens) {
   EXPECT_EQ(RunNetworkHook(Args("stopped", "end"), bad).exit_status, 0);
 }
 
-TEST_F(NetworkHook, GarbageOnStdinIsAOneLineRefusal) {
-  Outcome o = RunNetworkHook(Args("start"), std::string("\x01\x02\xff garbage", 11));
-  EXPECT_EQ(o.exit_status, 1);
-  EXPECT_EQ(o.message.find('\n'), std::string::npos);
+// Input the hook cannot read is not known to be vxnet's: it passes, and
+// the reason is logged (a warning), even where libvirt would listen.
+TEST_F(NetworkHook, UnreadableStdinIsNotKnownToBeVxnetsAndPasses) {
+  const std::string truncated = Fixture("hookdata/start.xml").substr(0, 400);
+  for (const std::string& input : {std::string("\x01\x02\xff garbage", 11), std::string(), truncated}) {
+    Outcome o = RunNetworkHook(Args("start"), input);
+    EXPECT_EQ(o.exit_status, 0) << o.message;
+    EXPECT_EQ(o.message, "");
+  }
+  Outcome o = RunNetworkHook(Args("start"), truncated);  // names vxnet's namespace, then breaks off
+  ASSERT_EQ(o.warnings.size(), 1u);
+  EXPECT_EQ(o.warnings[0].rfind("hook stdin cannot be read, so it is not known to be a vxnet network; left alone:", 0), 0u)
+      << o.warnings[0];
   EXPECT_EQ(RunNetworkHook(Args("some-future-op"), "junk").exit_status, 0);
   EXPECT_EQ(RunNetworkHook({"vxnet0"}, "").exit_status, 2);
+  EXPECT_EQ(g_host.calls, 0);
+}
+
+// vxnet metadata this version cannot read (a newer vxnet's attribute):
+// still vxnet's, so start refuses naming it; stopped passes.
+TEST_F(NetworkHook, UnreadableMetadataRefusesStartAndPassesStopped) {
+  std::string xml = Fixture("hookdata/start.xml");
+  xml.replace(xml.find("vni=\"100\""), 9, "vni=\"100\" colour=\"red\"");
+  Outcome start = RunNetworkHook(Args("start"), xml);
+  EXPECT_EQ(start.exit_status, 1);
+  EXPECT_EQ(start.message, "vxnet: vxnet metadata attribute 'colour': is not known to this vxnet; remove it or upgrade vxnet");
+  Outcome stopped = RunNetworkHook(Args("stopped", "end"), xml);
+  EXPECT_EQ(stopped.exit_status, 0);
+  EXPECT_TRUE(stopped.managed);
 }
 
 }  // namespace
@@ -120,17 +159,18 @@ class QemuHook : public ::testing::Test {
     text = text.substr(text.find("<network>"), text.find("</network>") + 10 - text.find("<network>"));
     std::ofstream(dir_ + "/network/vxnet0.xml") << "<networkstatus><class_id bitmap='0-2'/>" << text << "</networkstatus>";
     config_.libvirt_state_dir = dir_;
+    config_.state_dir = dir_ + "/vxnet";
     host_.path_mtu = {{"198.18.0.2", 1500}, {"198.18.0.3", 1500}};
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   Outcome Run(const std::string& fixture, const std::string& op = "prepare") {
-    HookContext ctx{config_, host_};
-    return RunQemuHook({"vm0", op, "begin", "-"}, test::Fixture("domains/" + fixture), ctx);
+    HookEnv env{config_, host_, Deadline::After(config_.timeout)};
+    return RunQemuHook({"vm0", op, "begin", "-"}, test::Fixture("domains/" + fixture), env);
   }
 
   std::string dir_;
-  Config config_;
+  engine::Config config_;
   test::FakeHost host_;
 };
 
@@ -187,10 +227,11 @@ class AttachBridge : public ::testing::Test {
     NetworkSpec spec;
     spec.peers = {*IpAddress::Parse("198.18.0.2")};
     spec.attach_bridge = "docker0";
-    Config config;
+    engine::Config config;
     config.ovsdb = "unix:/nonexistent/vxnet-test/db.sock";
-    HookContext ctx{config, host_};
-    return RunNetworkHook({"vxnet0", "start", "begin", "-"}, "<hookData>" + FormatNetworkXml(spec) + "</hookData>", ctx);
+    config.state_dir = "/nonexistent/vxnet-test/state";
+    HookEnv env{config, host_, Deadline::After(config.timeout)};
+    return RunNetworkHook({"vxnet0", "start", "begin", "-"}, "<hookData>" + FormatNetworkXml(spec) + "</hookData>", env);
   }
   test::FakeHost host_;
   void SetUp() override { host_.path_mtu = {{"198.18.0.2", 1500}}; }
@@ -210,11 +251,16 @@ TEST_F(AttachBridge, ADeviceThatIsNoBridgeIsRefused) {
   EXPECT_EQ(Start().message, "vxnet: attached Linux bridge 'docker0': is a 'veth', not a Linux bridge");
 }
 
-TEST_F(AttachBridge, TheVethMadeBeforeAFailedTransactionIsRemoved) {
+// OVSDB is reached before the veth is made, so an absent OVSDB leaves the
+// host as it was. (That a veth made before a failed transaction is removed
+// is proved against a real OVS: HookOvsTest.AFailedStartRemovesTheVethItMade.)
+TEST_F(AttachBridge, AnAbsentOvsdbRefusesBeforeAnyVethIsMade) {
   host_.links["docker0"] = {1500, true, "bridge", ""};
-  Outcome o = Start();  // OVSDB is absent: the start fails after the veth
+  Outcome o = Start();
   EXPECT_EQ(o.exit_status, 1);
-  EXPECT_EQ(host_.links.size(), 1u) << "the veth pair was left behind";
+  EXPECT_NE(o.message.find("cannot connect"), std::string::npos) << o.message;
+  EXPECT_EQ(host_.veths_made, 0) << "a veth was made although OVSDB was unreachable";
+  EXPECT_EQ(host_.links.size(), 1u);
 }
 
 }  // namespace

@@ -120,16 +120,18 @@ TEST(ValidateNetwork, StructureVxnetNeeds) {
   EXPECT_NE(first(Fixture("networks/long-bridge.xml")).find("is 16 characters"), std::string::npos);
 }
 
-TEST(ParseNetworkXml, RefusesUnreadableMetadataWithOneLine) {
+// Unreadable metadata (a typo, or an attribute of a newer vxnet) still
+// marks the network as vxnet's, so no caller mistakes it for someone
+// else's; validation names the problem first, in one line.
+TEST(ParseNetworkXml, UnreadableMetadataIsVxnetsAndNamedInOneLine) {
   auto error_of = [](const std::string& overlay_attrs, const std::string& body = "<v:peer address='198.18.0.2'/>") {
     std::string xml = "<network><name>n</name><metadata><v:overlay xmlns:v='https://vxnet.org/xmlns/network/1' " +
                       overlay_attrs + ">" + body + "</v:overlay></metadata><forward mode='bridge'/></network>";
-    try {
-      ParseNetworkXml(xml);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+    const LibvirtNetwork net = ParseNetworkXml(xml);
+    EXPECT_TRUE(net.managed()) << overlay_attrs << body;
+    EXPECT_FALSE(net.spec.has_value()) << overlay_attrs << body;
+    const std::vector<Error> errors = ValidateNetwork(net);
+    return errors.empty() ? std::string() : std::string(errors.front().what());
   };
   EXPECT_EQ(error_of("vni='12x'"), "vxnet vni '12x': is not a non-negative decimal number");
   EXPECT_EQ(error_of("vni='-1'"), "vxnet vni '-1': is not a non-negative decimal number");

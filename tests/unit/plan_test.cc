@@ -252,6 +252,110 @@ TEST(PlanTeardown, DeletesOwnBridgeOnlyWhenNothingElseIsOnIt) {
   EXPECT_TRUE(PlanTeardown("vxnet0", "ovs-sw0", foreign.s).empty());
 }
 
+// Names a host already carries must never change with an upgrade: a
+// renamed tunnel would be a second tunnel to the same peer, which OVS
+// refuses, and the old one an orphan.
+TEST(GoldenNames, TunnelsVethsAndDigestsAreThoseOfEarlierReleases) {
+  auto ip = [](const char* s) { return *IpAddress::Parse(s); };
+  EXPECT_EQ(TunnelName(ip("198.18.0.2"), 100, 4789, std::nullopt), "vx48e185ed0a08f");
+  EXPECT_EQ(TunnelName(ip("2001:db8::2"), 100, 4789, std::nullopt), "vxfcc3358ac4d03");
+  EXPECT_EQ(TunnelName(ip("198.18.0.2"), 16777215, 8472, ip("198.18.0.1")), "vxd06b9ac458615");
+  NetworkSpec docker;
+  docker.attach_bridge = "docker0";
+  EXPECT_EQ(AttachVethNames(docker).ovs_end, "vxa8e482c6dc5ba");
+  EXPECT_EQ(AttachVethNames(docker).bridge_end, "vxb8e482c6dc5ba");
+  NetworkSpec other;
+  other.name = "lab-net.2";
+  other.attach_bridge = "br-containers";
+  EXPECT_EQ(AttachVethNames(other).ovs_end, "vxa0e5518303109");
+}
+
+// A bridge vxnet did not make: used only when it holds nothing but its
+// internal port, guests and this network's ports.
+TEST(PlanReconcile, AForeignBridgeWithForeignPortsIsRefusedNamingThePort) {
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0");
+  b.Port(br, "ovs-sw0", "internal");
+  const std::string guest = b.Port(br, "vnet0", "");
+  b.s.interfaces[b.s.ports[guest].interfaces[0]].external_ids = {{"attached-mac", "52:54:00:00:00:01"}, {"iface-id", "x"}};
+  Plan ok = PlanReconcile(d, b.s);  // internal port and a guest: usable
+  EXPECT_EQ(ok.set_mtu_request, 1450);
+  b.Port(br, "eth0", "");
+  try {
+    PlanReconcile(d, b.s);
+    FAIL() << "a bridge with the NIC in it was taken over";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "bridge 'ovs-sw0': was not made by vxnet and carries port 'eth0', which is neither a guest's nor vxnet's; "
+              "vxnet does not take over such a bridge; give network 'vxnet0' its own bridge name (vxnet creates it), "
+              "or remove port 'eth0' from the bridge");
+  }
+  // vxnet's own bridge may carry anything: it is vxnet's to manage.
+  StateBuilder own;
+  const std::string obr = own.Bridge("ovs-sw0", "vxnet0");
+  own.Port(obr, "ovs-sw0", "internal", {}, "vxnet0");
+  own.Port(obr, "eth0", "");
+  EXPECT_NO_THROW(PlanReconcile(d, own.s));
+}
+
+// The mtu_request vxnet sets on a foreign bridge is recorded once (the
+// original value) and put back at teardown, by the network that set it.
+TEST(PlanReconcile, TheMtuOfAForeignBridgeIsRecordedAndRestored) {
+  DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0");
+  b.Port(br, "ovs-sw0", "internal", {}, "", false, 1500);
+  Plan plan = PlanReconcile(d, b.s);
+  EXPECT_EQ(plan.set_mtu_request, 1450);
+  EXPECT_EQ(plan.save_mtu_request, "1500");
+  const std::string ops = BuildTransaction(plan, d, b.s).dump();
+  EXPECT_NE(ops.find(R"(["vxnet-saved-mtu_request","1500"])"), std::string::npos) << ops;
+  EXPECT_NE(ops.find(R"(["vxnet-mtu-borrower","vxnet0"])"), std::string::npos) << ops;
+
+  // After the start: the record is there and is not overwritten.
+  InterfaceRow& local = b.s.interfaces[b.s.ports[b.s.bridges[br].ports[0]].interfaces[0]];
+  local.mtu_request = 1450;
+  local.external_ids = {{kSavedMtuRequestKey, "1500"}, {kMtuBorrowerKey, "vxnet0"}};
+  b.Tunnel(br, d.tunnels[0], "vxnet0");
+  EXPECT_TRUE(PlanReconcile(d, b.s).empty());
+  local.mtu_request = 1400;  // drift: repaired, the original record kept
+  Plan repair = PlanReconcile(d, b.s);
+  EXPECT_EQ(repair.set_mtu_request, 1450);
+  EXPECT_FALSE(repair.save_mtu_request);
+
+  Plan teardown = PlanTeardown("vxnet0", "ovs-sw0", b.s);
+  ASSERT_TRUE(teardown.restore_mtu_request);
+  EXPECT_EQ(teardown.remove.size(), 1u);  // the tunnel
+  EXPECT_EQ(*teardown.restore_mtu_request, 1500);
+  EXPECT_FALSE(teardown.delete_bridge);
+  const std::string undo = BuildTransaction(teardown, d, b.s).dump();
+  EXPECT_NE(undo.find(R"({"mtu_request":1500})"), std::string::npos) << undo;
+  EXPECT_FALSE(PlanTeardown("other-net", "ovs-sw0", b.s).restore_mtu_request) << "another network restored what it did not set";
+  local.external_ids[kSavedMtuRequestKey] = "none";
+  EXPECT_EQ(*PlanTeardown("vxnet0", "ovs-sw0", b.s).restore_mtu_request, std::nullopt);
+}
+
+TEST(PlanGuestPorts, PlugsOnlyTapsThatAreNoPortAnywhere) {
+  StateBuilder b;
+  const std::string br = b.Bridge("ovs-sw0", "vxnet0");
+  b.Port(br, "ovs-sw0", "internal", {}, "vxnet0");
+  const std::string other = b.Bridge("br-other");
+  b.Port(other, "vnet1", "");
+  Plan plan = PlanGuestPorts("vxnet0", "ovs-sw0",
+                             {{"vnet0", "52:54:00:00:00:01", "iface-0", "vm-uuid"}, {"vnet1", "52:54:00:00:00:02", "", ""}},
+                             b.s);
+  ASSERT_EQ(plan.plug_guests.size(), 1u);
+  EXPECT_EQ(plan.plug_guests[0].tap, "vnet0");
+  const std::string ops = BuildTransaction(plan, DesiredNetwork{"vxnet0", "ovs-sw0", "netdev", std::nullopt, {}, std::nullopt},
+                                           b.s)
+                              .dump();
+  EXPECT_NE(ops.find(R"(["attached-mac","52:54:00:00:00:01"],["iface-id","iface-0"],["iface-status","active"],["vm-id","vm-uuid"])"),
+            std::string::npos)
+      << ops;
+  EXPECT_THROW(PlanGuestPorts("vxnet0", "missing", {}, b.s), Error);
+}
+
 TEST(CheckSchemaDocument, RefusesAnOpenVswitchWithoutAColumn) {
   std::ifstream in("/usr/share/openvswitch/vswitch.ovsschema");
   if (!in) GTEST_SKIP() << "Open vSwitch's schema is not installed";

@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "xml/domain_xml.h"
 
-namespace vxnet::hook {
+namespace vxnet::engine {
 
 struct GuestVerdict {
   std::optional<Error> refusal;
@@ -22,4 +22,4 @@ GuestVerdict CheckGuestInterface(const std::string& domain, const DomainInterfac
 // The network's own policy wins when it is strict; otherwise the host's.
 GuestMtuPolicy EffectivePolicy(GuestMtuPolicy network, GuestMtuPolicy host);
 
-}  // namespace vxnet::hook
+}  // namespace vxnet::engine

@@ -1,6 +1,6 @@
-#include "hook/guest_mtu.h"
+#include "engine/guest_mtu.h"
 
-namespace vxnet::hook {
+namespace vxnet::engine {
 
 GuestVerdict CheckGuestInterface(const std::string& domain, const DomainInterface& iface, const std::string& network,
                                  int overlay_mtu, GuestMtuPolicy policy) {
@@ -27,4 +27,4 @@ GuestMtuPolicy EffectivePolicy(GuestMtuPolicy network, GuestMtuPolicy host) {
   return network == GuestMtuPolicy::kStrict ? network : host;
 }
 
-}  // namespace vxnet::hook
+}  // namespace vxnet::engine

@@ -1,0 +1,365 @@
+#include "engine/network_engine.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <exception>
+
+#include "engine/guest_mtu.h"
+#include "net/overlay_mtu.h"
+#include "ovs/reconcile.h"
+#include "xml/domain_xml.h"
+#include "xml/network_xml.h"
+#include "xml/xml_doc.h"
+
+namespace vxnet::engine {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// Where a run's time goes, for the debug log: "mtu=0.4ms reconcile=18.2ms".
+class Phases {
+ public:
+  void Mark(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s=%.1fms", text_.empty() ? "" : " ", name,
+                  std::chrono::duration<double, std::milli>(now - last_).count());
+    text_ += buf;
+    last_ = now;
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
+};
+
+// Runs `body`; whatever it throws becomes a refusal, so no exception of any
+// type leaves the engine.
+template <typename Body>
+Outcome Guarded(Body body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    return Refusal(1, std::string("vxnet: ") + e.what(), true);
+  } catch (const std::exception& e) {
+    return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
+  } catch (...) {
+    return Refusal(1, "vxnet: internal error: unknown exception (please report it)", true);
+  }
+}
+
+// The schema is checked when the first read fails (ReadState), not with
+// an extra round trip on every run.
+ovs::OvsdbClient Connect(const Config& config, const Deadline& deadline) {
+  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
+}
+
+// The Linux bridge a network attaches must exist before anything changes.
+void CheckAttachBridge(const NetworkSpec& spec, Context& ctx) {
+  if (!spec.attach_bridge) return;
+  const std::optional<net::LinkInfo> link = ctx.host.Link(*spec.attach_bridge);
+  if (!link)
+    throw Error("attached Linux bridge", *spec.attach_bridge, "does not exist on this host",
+                "start what creates it (e.g. docker) before the network, or remove attach-bridge");
+  if (link->kind != "bridge")
+    throw Error("attached Linux bridge", *spec.attach_bridge,
+                "is a '" + (link->kind.empty() ? std::string("device") : link->kind) + "', not a Linux bridge");
+}
+
+// Joins the attached Linux bridge to the overlay: a veth pair at the overlay
+// MTU, one end enslaved to it, the other becoming an OVS port.
+void EnsureAttachVeth(const NetworkSpec& spec, const std::optional<int>& mtu, Context& ctx, Outcome& outcome) {
+  if (!spec.attach_bridge) return;
+  const AttachVeth veth = AttachVethNames(spec);
+  ctx.host.EnsureVethToBridge(veth.ovs_end, veth.bridge_end, *spec.attach_bridge, mtu.value_or(0));
+  outcome.changes.push_back("veth " + veth.ovs_end + "/" + veth.bridge_end + " to Linux bridge " + *spec.attach_bridge);
+}
+
+void RemoveAttachVeth(const std::optional<std::string>& ovs_end, Context& ctx, Outcome& outcome) {
+  if (!ovs_end) return;
+  try {
+    ctx.host.DeleteLink(*ovs_end);
+  } catch (const Error& e) {
+    outcome.warnings.push_back(e.what());
+  }
+}
+
+// Best effort: remove what start made. Never throws; problems are logged.
+void Undo(const NetworkSpec& spec, Context& ctx, Outcome& outcome) {
+  Context undo{ctx.config, ctx.host, ctx.undo_deadline, ctx.undo_deadline};
+  const Outcome removed = StopNetwork(TargetFor(spec.name, spec.bridge, &spec, std::nullopt), undo);
+  for (const auto& w : removed.warnings) outcome.warnings.push_back("undo: " + w);
+  if (!removed.message.empty()) outcome.warnings.push_back("undo: " + removed.message);
+}
+
+enum class Mode { kStart, kUpdate };
+
+// The overlay MTU to apply. At start: derived from the underlay now. On an
+// update: the one recorded at start, as long as the network still allows
+// it; a change of MTU needs a restart, since running guests keep theirs.
+std::optional<int> ChooseMtu(const NetworkSpec& spec, const net::OverlayMtu& overlay, const std::optional<RunRecord>& record,
+                             Mode mode) {
+  if (mode == Mode::kStart || !record || !record->overlay_mtu) return overlay.mtu;
+  const int recorded = *record->overlay_mtu;
+  const std::string fix = "restart the network to apply it: virsh net-destroy " + spec.name + " && virsh net-start " + spec.name;
+  if (spec.mtu && *spec.mtu != recorded)
+    throw Error("network '" + spec.name + "' MTU", std::to_string(*spec.mtu),
+                "differs from the overlay MTU " + std::to_string(recorded) +
+                    " it was started with, which its running guests keep",
+                fix);
+  if (overlay.path_limit && *overlay.path_limit < recorded)
+    throw Error("network '" + spec.name + "' overlay MTU", std::to_string(recorded),
+                "is more than the underlay now carries (" + std::to_string(*overlay.path_limit) + ")", fix);
+  return recorded;
+}
+
+Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
+  Phases phases;
+  const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);  // refusals here change nothing
+  const std::optional<RunRecord> previous = ReadRunRecord(ctx.config.state_dir, spec.name);
+  const std::optional<int> mtu = ChooseMtu(spec, overlay, previous, mode);
+  const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
+  CheckAttachBridge(spec, ctx);
+  phases.Mark("mtu");
+  Outcome outcome;
+  outcome.managed = true;
+  outcome.warnings = overlay.warnings;
+  // Only once a changing transaction was sent is there anything to undo in
+  // OVS; the veth, once made, is removed on any failure of a start.
+  std::optional<ovs::OvsdbClient> client;
+  try {
+    client.emplace(Connect(ctx.config, ctx.deadline));
+    phases.Mark("connect");
+    EnsureAttachVeth(spec, mtu, ctx, outcome);
+    for (auto& change : ovs::Reconcile(*client, desired, ctx.deadline).changes) outcome.changes.push_back(std::move(change));
+    phases.Mark("reconcile");
+    if (spec.address) {
+      ctx.host.EnsureAddress(spec.bridge, *spec.address);
+      outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
+    }
+  } catch (const Error& e) {
+    if (mode == Mode::kStart) {
+      if (client && client->changing_transactions_sent() > 0)
+        Undo(spec, ctx, outcome);
+      else if (spec.attach_bridge)
+        RemoveAttachVeth(AttachVethNames(spec).ovs_end, ctx, outcome);
+    }
+    outcome.exit_status = 1;
+    outcome.message = std::string("vxnet: ") + e.what();
+    return outcome;
+  }
+  outcome.changes.push_back("overlay MTU " + (mtu ? std::to_string(*mtu) : std::string("unset")) + ", " +
+                            std::to_string(desired.tunnels.size()) + " tunnel(s)");
+  RunRecord record{spec.name,
+                   spec.bridge,
+                   mtu,
+                   spec.address,
+                   spec.attach_bridge ? std::optional<std::string>(AttachVethNames(spec).ovs_end) : std::nullopt,
+                   SpecDigest(spec)};
+  if (record != previous) {
+    try {
+      WriteRunRecord(ctx.config.state_dir, record);
+    } catch (const Error& e) {
+      // port-created then derives the MTU again: a help lost, not a failure.
+      outcome.warnings.push_back(e.what());
+    }
+  }
+  phases.Mark("address");
+  outcome.phases = phases.text();
+  return outcome;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+Context Context::ForRun(const Config& config, net::HostNetwork& host, const Deadline& run) {
+  const milliseconds reserve = std::min<milliseconds>(run.budget() / 4, milliseconds(2000));
+  return Context{config, host, run.Before(reserve), run};
+}
+
+std::string SpecDigest(const NetworkSpec& spec) {
+  NetworkSpec canonical = spec;
+  canonical.uuid.reset();  // the same network under another UUID is the same overlay
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, static_cast<std::uint64_t>(StableHash(FormatNetworkXml(canonical))));
+  return buf;
+}
+
+Outcome StartNetwork(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] { return Apply(spec, ctx, Mode::kStart); });
+}
+
+Outcome UpdateNetwork(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] { return Apply(spec, ctx, Mode::kUpdate); });
+}
+
+std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx) {
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+  if (record && record->overlay_mtu) return record->overlay_mtu;
+  return net::ComputeOverlayMtu(spec, ctx.host).mtu;
+}
+
+// A broken overlay must fail here, at net-start, not later at guest start
+// ("Cannot get interface MTU on 'ovs-sw0': No such device").
+Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    bool reached_ovsdb = false;
+    try {
+      const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);
+      outcome.warnings = overlay.warnings;
+      const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+      const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
+      const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
+      ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+      const ovs::OvsState state = ovs::ReadState(client, ctx.deadline);
+      reached_ovsdb = true;
+      ovs::VerifyNetwork(desired, state);
+      const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
+      if (!link)
+        throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",
+                    "check ovs-vswitchd's log and that this hook runs in ovs-vswitchd's network namespace");
+      if (mtu && link->mtu != *mtu)
+        throw Error("bridge '" + spec.bridge + "' MTU", std::to_string(link->mtu),
+                    "is not the overlay MTU " + std::to_string(*mtu) + " that guest taps must copy",
+                    "check ovs-vswitchd's log for why mtu_request was not applied");
+      if (spec.attach_bridge) {
+        const AttachVeth veth = AttachVethNames(spec);
+        const std::optional<net::LinkInfo> end = ctx.host.Link(veth.bridge_end);
+        if (!end || end->master != *spec.attach_bridge)
+          throw Error("veth end", veth.bridge_end, "is not a port of Linux bridge '" + *spec.attach_bridge + "'",
+                      "check that nothing removed it from the bridge");
+      }
+    } catch (const Error& e) {
+      outcome.exit_status = 1;
+      outcome.message = std::string("vxnet: ") + e.what();
+      // start made something; undo it unless OVSDB cannot be reached at all.
+      if (reached_ovsdb) {
+        const std::size_t warnings_before = outcome.warnings.size();
+        Undo(spec, ctx, outcome);
+        outcome.message += outcome.warnings.size() == warnings_before ? " (vxnet removed what start made)"
+                                                                      : " (undoing start failed too; see the log)";
+      }
+    }
+    return outcome;
+  });
+}
+
+TeardownTarget TargetFor(const std::string& network, const std::string& bridge, const NetworkSpec* spec,
+                         const std::optional<RunRecord>& record) {
+  TeardownTarget t{network, bridge, std::nullopt, std::nullopt};
+  if (spec) {
+    if (!spec->bridge.empty()) t.bridge = spec->bridge;
+    t.address = spec->address;
+    if (spec->attach_bridge) t.attach_veth = AttachVethNames(*spec).ovs_end;
+  }
+  if (record && record->network == network) {
+    if (!record->bridge.empty()) t.bridge = record->bridge;
+    if (record->address) t.address = record->address;
+    if (record->attach_veth) t.attach_veth = record->attach_veth;
+  }
+  return t;
+}
+
+Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    std::vector<std::string> failures;
+    try {
+      ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+      outcome.changes = ovs::Teardown(client, target.network, target.bridge, ctx.deadline).changes;
+    } catch (const Error& e) {
+      failures.push_back(e.what());
+    }
+    if (target.address && !target.bridge.empty()) {
+      try {
+        ctx.host.RemoveAddress(target.bridge, *target.address);
+      } catch (const Error& e) {
+        failures.push_back(e.what());
+      }
+    }
+    RemoveAttachVeth(target.attach_veth, ctx, outcome);
+    if (failures.empty()) {
+      RemoveRunRecord(ctx.config.state_dir, target.network);
+    } else {
+      outcome.exit_status = 1;
+      outcome.message = "vxnet: " + failures.front();
+      for (std::size_t i = 1; i < failures.size(); ++i) outcome.warnings.push_back(failures[i]);
+    }
+    return outcome;
+  });
+}
+
+Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    if (guests.empty()) return outcome;
+    ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+    outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, guests, ctx.deadline).changes;
+    return outcome;
+  });
+}
+
+// port-created runs before libvirt creates the tap, which copies the
+// bridge's MTU: re-assert it first (OVS lets an internal port's MTU drift).
+// Then the guest policy, as far as the domain's definition can be read.
+Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    const std::optional<int> mtu = RecordedOverlayMtu(spec, ctx);
+    if (!mtu) return outcome;
+    ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+    outcome.changes = ovs::EnsureBridgeMtu(client, spec.name, spec.bridge, *mtu, ctx.deadline).changes;
+
+    const std::string domain = port.owner_name;
+    std::optional<Domain> definition;
+    for (const std::string& path : {ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml",
+                                    ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml"}) {
+      if (domain.empty() || domain.find('/') != std::string::npos) break;
+      std::optional<std::string> text = ReadXmlFile(path);
+      if (!text) continue;
+      try {
+        Domain d = ParseDomainXml(*text);
+        const bool has_port = std::any_of(d.interfaces.begin(), d.interfaces.end(),
+                                          [&](const DomainInterface& i) { return Lower(i.mac) == Lower(port.mac); });
+        if (has_port) {
+          definition = std::move(d);
+          break;
+        }
+      } catch (const Error& e) {
+        outcome.warnings.push_back(path + ": " + e.what());
+      }
+    }
+    if (!definition) {
+      outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
+                                 ": not found in its definition (hot-plug or transient domain); guest MTU not checked here");
+      return outcome;
+    }
+    for (const DomainInterface& iface : definition->interfaces) {
+      if (Lower(iface.mac) != Lower(port.mac)) continue;
+      GuestVerdict verdict = CheckGuestInterface(domain, iface, spec.name, *mtu,
+                                                 EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy));
+      outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
+      if (verdict.refusal) {
+        outcome.exit_status = 1;
+        outcome.message = std::string("vxnet: ") + verdict.refusal->what();
+      }
+    }
+    return outcome;
+  });
+}
+
+}  // namespace vxnet::engine

@@ -1,0 +1,38 @@
+#pragma once
+// What the hook decided when it started a network, kept for the network's
+// life in STATE_DIR/network/NAME.json (per boot, like an active network).
+//
+// The overlay MTU is decided once, at start: port-created re-asserts the
+// recorded value instead of recomputing it, so a route flapping at a guest's
+// start neither refuses the guest nor gives the taps of one network
+// different MTUs; vxnetctl status compares it with today's underlay. The
+// address and veth let 'stopped' remove what start made even when the
+// network's metadata can no longer be read (e.g. written by another vxnet).
+#include <optional>
+#include <string>
+
+#include "common/ip_address.h"
+
+namespace vxnet::engine {
+
+struct RunRecord {
+  std::string network;
+  std::string bridge;
+  std::optional<int> overlay_mtu;
+  std::optional<Cidr> address;            // the host's overlay address
+  std::optional<std::string> attach_veth;  // the OVS end of the veth pair
+  std::string spec_digest;                 // of the network spec applied
+
+  bool operator==(const RunRecord&) const = default;
+};
+
+std::string RunRecordPath(const std::string& state_dir, const std::string& network);
+
+// nullopt when absent or unreadable (a record is a help, never a condition).
+std::optional<RunRecord> ReadRunRecord(const std::string& state_dir, const std::string& network);
+// Atomically (write + rename); throws Error naming the file.
+void WriteRunRecord(const std::string& state_dir, const RunRecord& record);
+// Idempotent; never throws.
+void RemoveRunRecord(const std::string& state_dir, const std::string& network);
+
+}  // namespace vxnet::engine
