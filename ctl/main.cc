@@ -45,11 +45,15 @@ std::vector<std::string> Messages(const std::vector<Error>& errors) {
   return out;
 }
 
+// A running guest's interface on `network`. In the live XML libvirt shows
+// it as type='bridge' with <source network=… bridge=…>.
+bool IsOn(const GuestInterface& g, const std::string& network) { return g.iface.network == network; }
+
 // The running guests' taps on `network`, as the engine plugs them.
 std::vector<vxnet::ovs::GuestPort> GuestPortsOn(const std::string& network, const std::vector<GuestInterface>& guests) {
   std::vector<vxnet::ovs::GuestPort> out;
   for (const auto& g : guests)
-    if (g.iface.type == "network" && g.iface.network == network && !g.iface.target_dev.empty())
+    if (IsOn(g, network) && !g.iface.target_dev.empty())
       out.push_back({g.iface.target_dev, g.iface.mac, g.iface.interface_id, g.domain_uuid});
   return out;
 }
@@ -93,7 +97,7 @@ int Status(Env& env, const std::string& only, bool json) {
     InspectInputs inputs;
     if (const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name)) inputs.recorded_mtu = record->overlay_mtu;
     for (const auto& g : guests)
-      if (g.iface.type == "network" && g.iface.network == spec.name) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac});
+      if (IsOn(g, spec.name)) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac});
     inputs.config_problems = problems;
     inputs.config_notices = env.config.notices;
     statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));

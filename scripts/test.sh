@@ -2,47 +2,98 @@
 # Builds vxnet and runs every test: the README's test command, and CI's.
 #   1. the normal build: unit, CLI, integration (real OVS), packages, lab
 #      (emulated hosts with libvirtd and guests)
-#   2. libFuzzer (clang): each target for VXNET_FUZZ_SECONDS (default 30)
-#      from the seeds, stopping at the first crash
-#   3. ASan+UBSan build: unit, CLI and integration tests again
+#   2. libFuzzer (clang): each target for VXNET_FUZZ_SECONDS (default 120)
+#      from the seeds; a crash, leak or timeout fails the run
+#   3. ASan+UBSan build: the whole suite again (lab and packages included)
+# Each CTest stage prints how many tests ran and how many were skipped.
+# Under CI (VXNET_CI=1, set by .ci/run) a skipped test is a failure: CI
+# installs every prerequisite, so a skip there means a test did not run.
 # Usage: scripts/test.sh [BUILD_DIR]   (default: build)
 # VXNET_TEST_QUICK=1 runs step 1 only.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$top/build"}
 jobs=$(nproc)
+t_start=$(date +%s)
+
+# run_ctest DIR LABEL [CTEST ARGS...]: runs CTest, then counts from its
+# JUnit report; fails on any failure, and under CI on any skip.
+run_ctest() {
+    dir=$1 stage=$2
+    shift 2
+    status=0
+    (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$jobs" --output-junit "$dir/ctest-junit.xml" "$@") || status=$?
+    python3 - "$dir/ctest-junit.xml" "$stage" "${VXNET_CI:-0}" <<'PY' || status=1
+import sys, xml.etree.ElementTree as ET
+path, stage, ci = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+cases = ET.parse(path).getroot().iter("testcase")
+ran = skipped = failed = 0
+names = []
+for c in cases:
+    status = c.get("status", "run")
+    if status in ("notrun", "disabled") or c.find("skipped") is not None:
+        skipped += 1
+        names.append(c.get("name"))
+    elif c.find("failure") is not None or status == "fail":
+        failed += 1
+    else:
+        ran += 1
+print(f"== {stage}: {ran + failed} tests ran ({failed} failed), {skipped} skipped")
+for n in names:
+    print(f"   skipped: {n}")
+if ci and skipped:
+    print(f"== {stage}: a skipped test is a failure under CI (every prerequisite is installed there)")
+    sys.exit(1)
+sys.exit(1 if failed else 0)
+PY
+    return $status
+}
 
 echo "== 1/3 build and test ($build)"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j "$jobs"
-(cd "$build" && ctest --output-on-failure -j "$jobs")
+run_ctest "$build" "1/3 normal build"
+echo "== 1/3 done after $(($(date +%s) - t_start)) s"
 [ "${VXNET_TEST_QUICK:-0}" = 1 ] && exit 0
 
 if command -v clang++ >/dev/null; then
-    echo "== 2/3 libFuzzer, ${VXNET_FUZZ_SECONDS:-30} s per target"
+    seconds=${VXNET_FUZZ_SECONDS:-120}
+    echo "== 2/3 libFuzzer, $seconds s per target"
     fuzz="$build-fuzz"
     cmake -S "$top" -B "$fuzz" -DCMAKE_CXX_COMPILER=clang++ -DVXNET_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
     cmake --build "$fuzz" -j "$jobs" --target fuzz_hookdata fuzz_ovsdb_stream >/dev/null
-    rm -rf "$fuzz/corpus"
+    rm -rf "$fuzz/corpus" "$fuzz/artifacts"
     mkdir -p "$fuzz/corpus/hookdata" "$fuzz/corpus/ovsdb" "$fuzz/artifacts"
     cp "$top"/tests/data/hookdata/*.xml "$top"/tests/data/networks/*.xml "$top"/tests/data/domains/*.xml \
         "$top"/tests/data/libvirt-networkxml/*.xml "$fuzz/corpus/hookdata/"
     cp "$top"/fuzz/seeds/ovsdb/* "$fuzz/corpus/ovsdb/"
-    "$fuzz/fuzz/fuzz_hookdata" -max_total_time="${VXNET_FUZZ_SECONDS:-30}" -dict="$top/fuzz/xml.dict" -max_len=8192 \
-        -timeout=10 -artifact_prefix="$fuzz/artifacts/" "$fuzz/corpus/hookdata" 2>&1 | tail -n 2
-    "$fuzz/fuzz/fuzz_ovsdb_stream" -max_total_time="${VXNET_FUZZ_SECONDS:-30}" -max_len=4096 -timeout=10 \
-        -artifact_prefix="$fuzz/artifacts/" "$fuzz/corpus/ovsdb" 2>&1 | tail -n 2
-    if ls "$fuzz"/artifacts/* >/dev/null 2>&1; then
-        echo "fuzzing found a crash: $(ls "$fuzz"/artifacts/)" >&2
-        exit 1
-    fi
+    # No pipe: the fuzzer's own exit status decides. A crash, a leak or a
+    # timeout exits 1 (libFuzzer's default, 77, would read as "skipped").
+    for target in hookdata ovsdb_stream; do
+        case $target in
+            hookdata) corpus=$fuzz/corpus/hookdata extra="-dict=$top/fuzz/xml.dict -max_len=8192" ;;
+            *) corpus=$fuzz/corpus/ovsdb extra="-max_len=4096" ;;
+        esac
+        log=$fuzz/fuzz_$target.log
+        # shellcheck disable=SC2086
+        if ! "$fuzz/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -error_exitcode=1 -timeout_exitcode=1 \
+            -artifact_prefix="$fuzz/artifacts/" $extra "$corpus" >"$log" 2>&1; then
+            tail -n 30 "$log" >&2
+            echo "fuzzing fuzz_$target found a problem: $(ls "$fuzz"/artifacts/)" >&2
+            exit 1
+        fi
+        echo "fuzz_$target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1), corpus $(ls "$corpus" | wc -l) inputs"
+    done
 else
-    echo "== 2/3 skipped: clang++ is not installed (scripts/install-deps.sh installs it)"
+    echo "== 2/3 clang++ is not installed (scripts/install-deps.sh installs it)" >&2
+    [ "${VXNET_CI:-0}" = 1 ] && exit 1
 fi
+echo "== 2/3 done after $(($(date +%s) - t_start)) s"
 
-echo "== 3/3 ASan+UBSan build and test"
+echo "== 3/3 ASan+UBSan build and test (the whole suite)"
 asan="$build-asan"
 cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DVXNET_SANITIZE=ON >/dev/null
 cmake --build "$asan" -j "$jobs" >/dev/null
-(cd "$asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --output-on-failure -j "$jobs" -LE "lab|package|bench")
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest "$asan" "3/3 ASan+UBSan"
+echo "== all done after $(($(date +%s) - t_start)) s"

@@ -8,8 +8,10 @@
 #   hx I CMD...              run CMD inside host I
 #   lab_virsh I ARGS...      virsh on host I's libvirtd
 #   lab_wait SECS CMD...     retry CMD every 0.2 s, at most SECS seconds
+#   lab_config I TEXT        write host I's /etc/vxnet/vxnet.conf
+#   lab_stop_libvirtd I / lab_start_libvirtd I
 # Host I is a network namespace plus a private mount namespace (held by a
-# "holder" process) with its own /run, /var (overlay), /etc/libvirt; in it
+# "holder" process) with its own /run, /var and /etc (overlays), /etc/libvirt; in it
 # run ovsdb-server and ovs-vswitchd (userspace datapath) at their default
 # paths and libvirtd, with the freshly built vxnet-hook installed as the
 # network hook and the qemu hook. Its underlay address 198.18.0.I/24 sits on
@@ -73,6 +75,8 @@ _lab_holder() {
     mount --bind "$dir/ovs" /run/openvswitch
     mount -t overlay overlay -o "lowerdir=/var,upperdir=$dir/var.up,workdir=$dir/var.work" /var
     mkdir -p /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/openvswitch
+    # A private /etc, so /etc/vxnet/vxnet.conf is this host's own.
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$dir/etc.up,workdir=$dir/etc.work" /etc
     mount --bind "$dir/etc-libvirt" /etc/libvirt
     mount --bind "$dir/passwd" /etc/passwd
     mount --bind "$dir/group" /etc/group
@@ -83,7 +87,7 @@ _lab_holder() {
 
 _lab_host_files() {
     local dir=$1
-    mkdir -p "$dir"/{ovs,var.up,var.work,etc-libvirt/hooks/qemu.d}
+    mkdir -p "$dir"/{ovs,var.up,var.work,etc.up,etc.work,etc-libvirt/hooks/qemu.d}
     cat >"$dir/etc-libvirt/libvirtd.conf" <<'CONF'
 unix_sock_group = "root"
 auth_unix_ro = "none"
@@ -217,6 +221,26 @@ lab_up() {
     done
 }
 
+# lab_config I TEXT: host I's /etc/vxnet/vxnet.conf (its private /etc).
+lab_config() {
+    hx "$1" mkdir -p /etc/vxnet
+    printf '%s\n' "$2" | hx "$1" tee /etc/vxnet/vxnet.conf >/dev/null
+}
+
+# Stops host I's libvirtd (its guests keep running, as on a real host).
+lab_stop_libvirtd() {
+    local pid
+    pid=$(hx "$1" cat /run/libvirtd.pid 2>/dev/null) || return 0
+    hx "$1" kill "$pid" 2>/dev/null
+    lab_wait 30 bash -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
+}
+
+lab_start_libvirtd() {
+    hx "$1" libvirtd --daemon --pid-file=/run/libvirtd.pid
+    lab_wait 30 hx "$1" virsh -q -c qemu:///system version ||
+        { lab_log "host $1: libvirtd did not answer within 30 s"; return 1; }
+}
+
 lab_start_vswitchd() {
     hx "$1" ovs-vswitchd unix:/run/openvswitch/db.sock --pidfile=/run/openvswitch/ovs-vswitchd.pid \
         --log-file=/run/openvswitch/ovs-vswitchd.log --detach -vconsole:off 2>/dev/null
@@ -253,28 +277,35 @@ lab_network_xml() {
 # lab_guest_xml I PEER_IP IFACE_XML : a TCG guest vmI at 10.100.1.I/16 whose
 # interface is IFACE_XML (vxnet-gen interface output); prints the file.
 lab_guest_xml() {
-    local i=$1 peer=$2 iface=$3 guest
+    lab_domain_xml "$1" "vm$1" "0$1" "10.100.1.$1/16" "$2" "$3"
+}
+
+# lab_domain_xml I NAME MAC_BYTE IP/PREFIX PEER_IP IFACE_XML : a TCG guest
+# NAME on host I (MAC 52:54:00:00:01:MAC_BYTE; IFACE_XML may be empty: no
+# NIC); its console is $LAB_DIR/hI/NAME.console. Prints the file.
+lab_domain_xml() {
+    local i=$1 name=$2 mac=$3 ip=$4 peer=$5 iface=$6 guest
     guest=$("$(dirname "$LAB_SELF")/build-guest.sh") || return 1
-    local file=$LAB_DIR/h$i/vm$i.xml
-    : >"$LAB_DIR/h$i/vm$i.console"
+    local file=$LAB_DIR/h$i/$name.xml
+    : >"$LAB_DIR/h$i/$name.console"
     # Give the interface a fixed MAC and no option ROM (we boot a kernel).
-    iface=$(printf '%s\n' "$iface" | sed "s|<interface type='network'>|<interface type='network'><mac address='52:54:00:00:01:0$i'/><rom enabled='no'/>|")
+    iface=$(printf '%s\n' "$iface" | sed "s|<interface type='network'>|<interface type='network'><mac address='52:54:00:00:01:$mac'/><rom enabled='no'/>|")
     cat >"$file" <<XML
 <domain type='qemu'>
-  <name>vm$i</name>
+  <name>$name</name>
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$guest/vmlinuz</kernel>
     <initrd>$guest/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 vx.ip=10.100.1.$i/16 vx.peer=$peer</cmdline>
+    <cmdline>console=ttyS0 panic=-1 vx.ip=$ip vx.peer=$peer</cmdline>
   </os>
   <on_reboot>destroy</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
 $iface
-    <serial type='file'><source path='$LAB_DIR/h$i/vm$i.console'/><target port='0'/></serial>
+    <serial type='file'><source path='$LAB_DIR/h$i/$name.console'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
 </domain>

@@ -1,0 +1,182 @@
+#!/bin/bash
+# Do no harm, as an operator of two emulated KVM hosts sees it:
+#  1. a broken /etc/vxnet/vxnet.conf: a libvirtd restart keeps every guest
+#     running (on vxnet, on a plain network, with no NIC); networks that are
+#     not vxnet's (a 1.2 MB one too) and guests with no NIC still start;
+#     vxnet's own network is refused naming the file and line;
+#  2. prune through a URI that is not this host's libvirtd, or with an
+#     active network whose metadata this vxnet cannot read, deletes nothing
+#     of it; status names that network CRITICAL, reconcile --all skips it;
+#  3. net-update --config of an inactive vxnet network (even one naming the
+#     underlay's bridge br-phy) leaves OVS untouched, and starting it does
+#     not take br-phy over;
+#  4. OVS started after libvirtd at boot leaves an autostart network
+#     inactive: status says CRITICAL, reconcile --all starts it;
+#  5. after OVS lost its database, reconcile --all brings back bridge,
+#     tunnels and the running guest's tap.
+. "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/../cli/lib.sh"
+lab_require
+lab_up 2 || { fail "lab did not come up"; finish; exit 1; }
+CTL=$VXNET_BUILD/ctl/vxnetctl
+GEN=$VXNET_BUILD/gen/vxnet-gen
+export VXNET_TEMPLATE_DIR=$(dirname "$0")/../../libvirt-templates
+
+for i in 1 2; do
+    lab_virsh "$i" net-define "$(lab_network_xml "$i")" >/dev/null && lab_virsh "$i" net-start vxnet0 >/dev/null \
+        || fail "host $i: vxnet0 did not start"
+done
+lab_virsh 1 net-autostart vxnet0 >/dev/null || fail "net-autostart vxnet0"
+
+# A plain libvirt network on a Linux bridge, which vxnet must never notice.
+hx 1 ip link add lbr0 type bridge
+hx 1 ip link set lbr0 up
+cat >"$LAB_DIR/plain.xml" <<'XML'
+<network><name>plain</name><forward mode='bridge'/><bridge name='lbr0'/></network>
+XML
+lab_virsh 1 net-define "$LAB_DIR/plain.xml" >/dev/null && lab_virsh 1 net-start plain >/dev/null || fail "plain network"
+
+# Three guests on host 1: on vxnet0, on the plain network, with no NIC.
+iface=$("$GEN" interface --network vxnet0 --mtu 1450)
+plain_iface="<interface type='network'><source network='plain'/><model type='virtio'/></interface>"
+lab_virsh 1 define "$(lab_domain_xml 1 vmx 11 10.100.1.1/16 10.100.0.2 "$iface")" >/dev/null || fail "define vmx"
+lab_virsh 1 define "$(lab_domain_xml 1 vmp 12 10.200.0.1/24 "" "$plain_iface")" >/dev/null || fail "define vmp"
+lab_virsh 1 define "$(lab_domain_xml 1 vmn 13 10.200.0.2/24 "" "")" >/dev/null || fail "define vmn"
+for vm in vmx vmp vmn; do
+    lab_virsh 1 start "$vm" >"$WORK/out" 2>&1 || fail "start $vm: $(cat "$WORK/out")"
+done
+lab_wait 120 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "host 2 cannot reach vmx over the overlay"
+running() { [ "$(lab_virsh 1 domstate "$1" 2>/dev/null)" = running ]; }
+
+echo "== 1. a broken config hurts nothing that is not vxnet's"
+lab_config 1 "this is not valid"
+lab_stop_libvirtd 1
+lab_start_libvirtd 1 || fail "libvirtd did not come back"
+sleep 2  # reconnect hooks have run once virsh answers; give qemu a moment
+for vm in vmx vmp vmn; do
+    running "$vm" && pass || fail "$vm is no longer running after a libvirtd restart with a broken config"
+done
+hx 2 ping -c 2 -W 2 10.100.1.1 >/dev/null && pass || fail "vmx unreachable after the restart"
+# Networks that are not vxnet's start, the 1.2 MB one too.
+python3 - "$LAB_DIR/big.xml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("<network><name>big</name><forward mode='bridge'/><bridge name='lbr0'/>\n")
+    for i in range(27000):
+        f.write("  <portgroup name='pg%05d'/>\n" % i)
+    f.write("</network>\n")
+PY
+lab_virsh 1 net-destroy plain >/dev/null
+lab_virsh 1 net-start plain >"$WORK/out" 2>&1 && pass || fail "plain network with a broken config: $(cat "$WORK/out")"
+lab_virsh 1 net-define "$LAB_DIR/big.xml" >/dev/null || fail "net-define of the 1.2 MB network"
+lab_virsh 1 net-start big >"$WORK/out" 2>&1 && pass || fail "1.2 MB network did not start: $(cat "$WORK/out")"
+lab_virsh 1 net-destroy big >/dev/null
+lab_virsh 1 net-undefine big >/dev/null
+# A guest with no NIC starts; vxnet's own network is refused, precisely.
+lab_virsh 1 destroy vmn >/dev/null
+lab_virsh 1 start vmn >"$WORK/out" 2>&1 && pass || fail "a guest with no NIC did not start: $(cat "$WORK/out")"
+"$GEN" network --name vxnet2 --bridge ovs-sw2 --peer 198.18.0.2 --vni 102 --datapath netdev -o "$LAB_DIR/vxnet2.xml"
+lab_virsh 1 net-define "$LAB_DIR/vxnet2.xml" >/dev/null
+lab_virsh 1 net-start vxnet2 >"$WORK/out" 2>&1 && fail "vxnet2 started with a broken config"
+grep -q "vxnet: config file /etc/vxnet/vxnet.conf line 1 'this is not valid': is not 'key = value'" "$WORK/out" \
+    && pass || fail "the refusal does not name file and line: $(cat "$WORK/out")"
+lab_virsh 1 net-undefine vxnet2 >/dev/null
+lab_config 1 ""
+
+echo "== 3. net-update --config of an inactive network changes nothing on the host"
+"$GEN" network --name vxnet1 --bridge br-phy --peer 198.18.0.2 --vni 101 --datapath netdev -o "$LAB_DIR/vxnet1.xml"
+lab_virsh 1 net-define "$LAB_DIR/vxnet1.xml" >/dev/null || fail "net-define vxnet1"
+before=$(hx 1 ovs-vsctl show; hx 1 ovs-vsctl get Interface br-phy mtu_request; hx 1 cat /sys/class/net/br-phy/mtu)
+lab_virsh 1 net-update vxnet1 add portgroup "<portgroup name='pg1'/>" --config >"$WORK/out" 2>&1 \
+    && pass || fail "net-update --config: $(cat "$WORK/out")"
+after=$(hx 1 ovs-vsctl show; hx 1 ovs-vsctl get Interface br-phy mtu_request; hx 1 cat /sys/class/net/br-phy/mtu)
+[ "$before" = "$after" ] && pass || fail "net-update --config of an inactive network changed OVS: $(diff <(echo "$before") <(echo "$after"))"
+lab_virsh 1 net-start vxnet1 >"$WORK/out" 2>&1 && fail "vxnet1 took over br-phy"
+grep -q "bridge 'br-phy': was not made by vxnet and carries port 'eth0'" "$WORK/out" \
+    && pass || fail "starting vxnet1 on br-phy: $(cat "$WORK/out")"
+after=$(hx 1 ovs-vsctl show; hx 1 ovs-vsctl get Interface br-phy mtu_request; hx 1 cat /sys/class/net/br-phy/mtu)
+[ "$before" = "$after" ] && pass || fail "a refused start changed br-phy"
+hx 1 "$CTL" status vxnet0 >/dev/null && pass || fail "vxnet0 is not OK after all this: $(hx 1 "$CTL" status)"
+lab_virsh 1 net-undefine vxnet1 >/dev/null
+
+echo "== 2. prune and status with a network this vxnet cannot read"
+# vxfut was started by a "newer vxnet" (the hook, fed the metadata without
+# the attribute it does not know); then this vxnet is back.
+hooks=$LAB_DIR/h1/etc-libvirt/hooks
+cp "$hooks/network" "$hooks/network.real"
+cat >"$hooks/network" <<'SH'
+#!/bin/sh
+sed "s/ colour=[\"']red[\"']//" | exec /etc/libvirt/hooks/network.real "$@"
+SH
+chmod 755 "$hooks/network"
+"$GEN" network --name vxfut --bridge ovs-fut --peer 198.18.0.2 --vni 200 --datapath netdev -o "$LAB_DIR/vxfut.xml"
+sed -i "s/ vni=/ colour='red' vni=/" "$LAB_DIR/vxfut.xml"
+lab_virsh 1 net-define "$LAB_DIR/vxfut.xml" >/dev/null && lab_virsh 1 net-start vxfut >"$WORK/out" 2>&1 \
+    || fail "vxfut did not start: $(cat "$WORK/out")"
+cp "$hooks/network.real" "$hooks/network"
+fut_tunnel() { hx 1 ovs-vsctl --bare --columns=name find Port external_ids:vxnet-network=vxfut; }
+[ -n "$(fut_tunnel)" ] && pass || fail "vxfut has no tunnel"
+hx 1 "$CTL" status >"$WORK/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "network 'vxfut': vxnet's metadata cannot be used by this vxnet: vxnet metadata attribute 'colour'" "$WORK/out" \
+    && pass || fail "status with an unreadable network: exit $rc: $(cat "$WORK/out")"
+hx 1 "$CTL" prune >"$WORK/out" 2>&1 && pass || fail "prune: $(cat "$WORK/out")"
+[ -n "$(fut_tunnel)" ] && pass || fail "prune deleted the tunnel of the active network vxfut"
+hx 1 "$CTL" -c test:///default prune >"$WORK/out" 2>&1 && fail "prune through test:///default ran"
+grep -q "refused" "$WORK/out" && pass || fail "prune through test:///: $(cat "$WORK/out")"
+[ -n "$(fut_tunnel)" ] && [ -n "$(hx 1 ovs-vsctl --bare --columns=name find Port external_ids:vxnet-network=vxnet0)" ] \
+    && pass || fail "prune through test:/// deleted something"
+hx 1 "$CTL" reconcile --all >"$WORK/out" 2>&1 && fail "reconcile --all exited 0 with an unreadable network"
+grep -q "skipped: network 'vxfut'" "$WORK/out" && pass || fail "reconcile --all did not name vxfut: $(cat "$WORK/out")"
+lab_virsh 1 net-destroy vxfut >/dev/null
+[ -z "$(fut_tunnel)" ] && pass || fail "stopped did not remove vxfut's tunnel"
+lab_virsh 1 net-undefine vxfut >/dev/null
+
+echo "== 4. OVS started after libvirtd at boot"
+lab_virsh 1 destroy vmx >/dev/null
+lab_virsh 1 net-destroy vxnet0 >/dev/null
+lab_stop_libvirtd 1
+lab_stop_daemon 1 ovs-vswitchd
+lab_stop_daemon 1 ovsdb-server
+lab_start_libvirtd 1 || fail "libvirtd did not start"
+[ "$(lab_virsh 1 net-info vxnet0 | awk '/^Active/ {print $2}')" = no ] && pass || fail "vxnet0 became active without OVS"
+lab_start_ovsdb 1
+lab_start_vswitchd 1
+lab_wait 20 hx 1 ip link show br-phy || fail "br-phy did not come back"
+hx 1 ip addr replace 198.18.0.1/24 dev br-phy
+hx 1 ip link set br-phy up
+hx 1 "$CTL" status >"$WORK/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "network vxnet0 is marked autostart but not active" "$WORK/out" \
+    && pass || fail "status after the boot-order case: exit $rc: $(cat "$WORK/out")"
+hx 1 "$CTL" reconcile --all >"$WORK/out" 2>&1 && grep -q "vxnet0: started" "$WORK/out" \
+    && pass || fail "reconcile --all did not start vxnet0: $(cat "$WORK/out")"
+hx 1 "$CTL" status >"$WORK/out" 2>&1 && pass || fail "status after reconcile: $(cat "$WORK/out")"
+lab_wait 20 hx 1 ping -c 1 -W 1 10.100.0.2 && pass || fail "no overlay after reconcile started vxnet0"
+
+echo "== 5. OVS lost its database"
+: >"$LAB_DIR/h1/vmx.console"
+lab_virsh 1 start vmx >"$WORK/out" 2>&1 || fail "start vmx again: $(cat "$WORK/out")"
+lab_wait 120 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "vmx unreachable before the database loss"
+lab_stop_daemon 1 ovs-vswitchd
+lab_stop_daemon 1 ovsdb-server
+hx 1 rm -f /run/openvswitch/conf.db
+hx 1 ovsdb-tool create /run/openvswitch/conf.db /usr/share/openvswitch/vswitch.ovsschema
+lab_start_ovsdb 1
+hx 1 ovs-vsctl --timeout=10 --no-wait init
+lab_start_vswitchd 1
+# The operator's underlay comes back first (on a real host, its own config).
+hx 1 ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev -- add-port br-phy eth0
+hx 1 ip addr replace 198.18.0.1/24 dev br-phy
+hx 1 ip link set br-phy up
+hx 1 "$CTL" status >"$WORK/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "guest tap .* of domain 'vmx' is not plugged into bridge ovs-sw0" "$WORK/out" \
+    && pass || fail "status after the database loss: exit $rc: $(cat "$WORK/out")"
+hx 1 "$CTL" reconcile --all >"$WORK/out" 2>&1 && grep -q "vxnet0: plug guest tap vnet" "$WORK/out" \
+    && pass || fail "reconcile --all after the database loss: $(cat "$WORK/out")"
+hx 1 "$CTL" status >"$WORK/out" 2>&1 && pass || fail "status after the repair: $(cat "$WORK/out")"
+lab_wait 30 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "vmx unreachable after reconcile re-plugged its tap"
+running vmp && running vmn && pass || fail "the other guests did not survive"
+
+finish
