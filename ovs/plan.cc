@@ -482,7 +482,9 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
   ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                  {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}});
-  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where}, {"columns", Json::array({"next_cfg"})}});
+  // The new next_cfg to wait for, and cur_cfg to wait from (AwaitApplied).
+  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                 {"columns", Json::array({"next_cfg", "cur_cfg"})}});
   return ops;
 }
 
