@@ -380,6 +380,8 @@ int main(int argc, char** argv) {
       m["batched"].push_back(batched.ms);
       m["batched_rerun"].push_back(batched_rerun.ms);
       m["floor"].push_back(floor);
+      phase_cold[n]["floor_commit"].push_back(floor - vswitchd);
+      phase_cold[n]["floor_applied"].push_back(vswitchd);
       m["vswitchd"].push_back(vswitchd);
       m["own/floor"].push_back(own / floor);
       m["own-floor"].push_back(own - floor);
@@ -493,10 +495,11 @@ int main(int argc, char** argv) {
 
   if (phases) {
     // Where the hook's own time goes (its debug log), medians in ms.
-    const std::vector<std::string> keys = {"input", "mtu", "connect", "reconcile", "read", "plan", "commit", "applied",
-                                           "round_trips", "received", "address"};
-    std::printf("\n| run | input | mtu | connect | reconcile | read | plan | commit | applied | round trips | KiB received "
-                "| address |\n|---|");
+    // The floor's commit and wait, for comparison with the hook's.
+    const std::vector<std::string> keys = {"input", "mtu", "connect", "reconcile", "read", "plan", "build", "commit",
+                                           "floor_commit", "applied", "floor_applied", "round_trips", "received", "address"};
+    std::printf("\n| run | input | mtu | connect | reconcile | read | plan | build | commit | floor: commit | applied "
+                "| floor: applied | round trips | KiB received | address |\n|---|");
     for (std::size_t i = 0; i < keys.size(); ++i) std::printf("---:|");
     std::printf("\n");
     auto print = [&](const std::string& name, std::map<std::string, std::vector<double>>& p) {

@@ -212,6 +212,7 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
                   "OVSDB kept changing underneath; the declared state was not reached",
                   "look for another program rewriting bridge " + desired.bridge);
     Json ops = BuildTransaction(plan, desired, state);
+    timings.Mark("build");
     ++report.attempts;
     Json result = client.Transact(kDb, ops, deadline);
     timings.Mark("commit");

@@ -27,7 +27,7 @@ struct ReconcileReport {
   std::vector<std::string> changes;  // Plan::Describe() of what was committed
   int attempts = 0;                  // transactions tried
   // Where the time went, for the debug log: "read=0.4ms plan=0.1ms
-  // commit=2.0ms applied=3.1ms round_trips=3 received=2.1KiB".
+  // build=0.1ms commit=2.0ms applied=3.1ms round_trips=3 received=2.1KiB".
   std::string timings;
   bool changed() const { return !changes.empty(); }
 };
