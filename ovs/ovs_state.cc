@@ -234,11 +234,12 @@ Json ScopedReadOperations(const ReadScope& scope) {
   Json ops = Json::array({Select("Open_vSwitch", {"next_cfg", "cur_cfg"})});
   ops.push_back(scope.owned ? Select("Bridge", kBridgeColumns) : SelectWhere("Bridge", ByName(scope.bridge), kBridgeColumns));
   // Foreign tunnels first: a row read whole below replaces its entry.
-  if (scope.vxlan_identities)
-    ops.push_back(SelectWhere("Interface",
-                              Json::array({Clause("type", "==", "vxlan"),
-                                           Clause("external_ids", "excludes", data::Map({{kOwnerKey, scope.network}}))}),
-                              kIdentityColumns));
+  if (scope.vxlan_identities) {
+    Json where = Json::array(
+        {Clause("type", "==", "vxlan"), Clause("external_ids", "excludes", data::Map({{kOwnerKey, scope.network}}))});
+    if (scope.vxlan_key) where.push_back(Clause("options", "includes", data::Map({{"key", *scope.vxlan_key}})));
+    ops.push_back(SelectWhere("Interface", std::move(where), kIdentityColumns));
+  }
   if (scope.owned) {
     ops.push_back(SelectWhere("Port", OwnedBy(scope.network), kPortColumns));
     ops.push_back(SelectWhere("Interface", OwnedBy(scope.network), kInterfaceColumns));

@@ -99,6 +99,10 @@ struct ReadScope {
   // left some out. The foreign-bridge, other-network and local-port checks
   // and teardown's "is the bridge empty" need them.
   bool whole_bridge = true;
+  // With vxlan_identities: when set, only the tunnels whose options:key is
+  // this (the network's VNI), since one with another key is never a
+  // duplicate. Unset for VNI 0, which a tunnel without a key option has.
+  std::optional<std::string> vxlan_key;
 };
 
 // The rows `scope` names, in one transaction plus the completion above.

@@ -235,13 +235,13 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
 // Teardown: the network's own rows, its bridge whole (is it empty?) and
 // the bridge's local interface (an mtu_request to put back).
 ReadScope TeardownScope(const std::string& network, const std::string& bridge) {
-  return ReadScope{network, bridge, std::nullopt, true, false, true};
+  return ReadScope{network, bridge, std::nullopt, true, false, true, std::nullopt};
 }
 
 // port-created: the bridge and its local port and interface only; a
 // missing local port re-reads whole tables before refusing.
 ReadScope BridgeMtuScope(const std::string& network, const std::string& bridge) {
-  return ReadScope{network, bridge, std::nullopt, false, false, false};
+  return ReadScope{network, bridge, std::nullopt, false, false, false, std::nullopt};
 }
 
 // The plan of `plan_fn` from a scoped read, done again on whole tables
@@ -259,7 +259,17 @@ Plan PlanFromScope(OvsdbClient& client, const ReadScope& scope, const Deadline& 
 }  // namespace
 
 ReadScope ScopeFor(const DesiredNetwork& desired) {
-  return ReadScope{desired.network, desired.bridge, desired.attach_port, true, true, true};
+  ReadScope scope{desired.network, desired.bridge, desired.attach_port, true, !desired.tunnels.empty(), true, std::nullopt};
+  // One VNI per network: a foreign tunnel with another key is no duplicate.
+  // A tunnel without a key option has key 0, so VNI 0 reads them all.
+  std::optional<std::string> key;
+  for (const auto& t : desired.tunnels) {
+    const std::string k = t.Options().at("key");
+    if (key && *key != k) return scope;
+    key = k;
+  }
+  if (key && *key != "0") scope.vxlan_key = key;
+  return scope;
 }
 
 Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {

@@ -33,7 +33,8 @@ struct ReconcileReport {
 };
 
 // What Reconcile, PlanOnly and VerifyNetwork read for `desired`: its own
-// rows, its bridge whole, the attach port, every foreign VXLAN interface.
+// rows, its bridge whole, the attach port, and the foreign VXLAN interfaces
+// with its VNI as key (all of them for VNI 0; none without tunnels).
 ReadScope ScopeFor(const DesiredNetwork& desired);
 
 // Throws Error with the precise reason when the state cannot be reached,

@@ -109,7 +109,7 @@ bool Matches(const Json& row, const Json& where) {
       if (row.at("_uuid") != value) return false;
     } else if (function == "==" && (column == "name" || column == "type")) {
       if (row.at(column) != value) return false;
-    } else if ((function == "includes" || function == "excludes") && column == "external_ids") {
+    } else if ((function == "includes" || function == "excludes") && (column == "external_ids" || column == "options")) {
       const StringMap have = data::DecodeMap(row.at(column)), want = data::DecodeMap(value);
       for (const auto& [k, v] : want) {
         const bool present = have.count(k) && have.at(k) == v;
@@ -197,13 +197,13 @@ void ExpectSameDecisions(const OvsState& whole, const DesiredNetwork& d) {
   };
   EXPECT_EQ(verify(scoped), verify(whole));
 
-  const ReadScope teardown{d.network, d.bridge, std::nullopt, true, false, true};
+  const ReadScope teardown{d.network, d.bridge, std::nullopt, true, false, true, std::nullopt};
   auto tear = [&](const OvsState& s) { return PlanTeardown(d.network, d.bridge, s); };
   EXPECT_EQ(Outcome(tear, d, ScopedView(whole, teardown)), Outcome(tear, d, whole));
 
   // port-created reads only the bridge and its local port: the same when
   // it succeeds; a refusal there is re-done on whole tables (Converge).
-  const ReadScope bridge_only{d.network, d.bridge, std::nullopt, false, false, false};
+  const ReadScope bridge_only{d.network, d.bridge, std::nullopt, false, false, false, std::nullopt};
   auto mtu = [&](const OvsState& s) { return PlanBridgeMtu(d.network, d.bridge, 1450, s); };
   const std::string whole_mtu = Outcome(mtu, d, whole), scoped_mtu = Outcome(mtu, d, ScopedView(whole, bridge_only));
   if (whole_mtu.rfind("refused: ", 0) == 0) {
@@ -223,14 +223,15 @@ TEST(ReadScope, SelectsOwnRowsByOwnerAndOthersByNameNeverWholeTablesOfPortsOrInt
       EXPECT_FALSE(op.at("where").empty()) << "a whole table read: " << op.dump();
     }
   EXPECT_NE(text.find(R"(["external_ids","includes",["map",[["vxnet-network","vxnet0"]]]])"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"([["type","==","vxlan"],["external_ids","excludes",["map",[["vxnet-network","vxnet0"]]]]])"),
+  EXPECT_NE(text.find(R"([["type","==","vxlan"],["external_ids","excludes",["map",[["vxnet-network","vxnet0"]]]],)"
+                      R"(["options","includes",["map",[["key","100"]]]]])"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(["name","==","ovs-sw0"])"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(["name","==","vxb-1234"])"), std::string::npos) << text;
 
   // port-created's: the bridge, its local port and interface, by name.
-  const Json narrow = ScopedReadOperations(ReadScope{"vxnet0", "ovs-sw0", std::nullopt, false, false, false});
+  const Json narrow = ScopedReadOperations(ReadScope{"vxnet0", "ovs-sw0", std::nullopt, false, false, false, std::nullopt});
   EXPECT_EQ(narrow.size(), 4u) << narrow.dump();
   for (const auto& op : narrow)
     if (op.at("table") != "Open_vSwitch") {
@@ -268,7 +269,7 @@ TEST(ReadScope, GuestTapsAndAnOperatorsPortOnTheBridgeAreReadByUuid) {
   EXPECT_TRUE(scoped.interfaces.count(b.s.ports.at(tap).interfaces[0]));
   ExpectSameDecisions(b.s, d);
   // Teardown keeps the bridge while they are on it.
-  EXPECT_FALSE(PlanTeardown("vxnet0", "ovs-sw0", ScopedView(b.s, ReadScope{"vxnet0", "ovs-sw0", std::nullopt, true, false, true}))
+  EXPECT_FALSE(PlanTeardown("vxnet0", "ovs-sw0", ScopedView(b.s, ReadScope{"vxnet0", "ovs-sw0", std::nullopt, true, false, true, std::nullopt}))
                    .delete_bridge);
 }
 
@@ -389,6 +390,40 @@ TEST(ReadScope, RowsReadWholeAreNeverReplacedByTheNarrowerIdentityRows) {
   narrow.erase("mtu_request");
   MergeSelectResult(s, identity_op, Json{{"rows", {narrow}}});
   EXPECT_EQ(s.interfaces.at("u1").mtu_request, 1450);
+}
+
+TEST(ReadScope, TheDuplicateCheckReadsTunnelsWithTheNetworksKeyAndAllForVni0) {
+  // Other networks' and an operator's tunnels with other VNIs are not read;
+  // a duplicate with this VNI is, on any bridge; with VNI 0, a tunnel
+  // without a key option is one too.
+  StateBuilder b;
+  const std::string op = b.Bridge("br-op");
+  b.Port(op, "br-op", "internal");
+  for (int i = 0; i < 20; ++i)
+    b.Port(op, "other" + std::to_string(i), "vxlan", {{"remote_ip", "198.18.0.2"}, {"key", std::to_string(1000 + i)}});
+  const std::string keyless = b.Port(op, "keyless", "vxlan", {{"remote_ip", "198.18.0.2"}});
+  const DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
+  const OvsState scoped = ScopedView(b.s, ScopeFor(d));
+  EXPECT_EQ(scoped.narrow_interfaces.size(), 0u) << "tunnels of other VNIs were read";
+  ExpectSameDecisions(b.s, d);
+
+  NetworkSpec zero = Spec({"198.18.0.2"});
+  zero.vni = 0;
+  const DesiredNetwork d0 = DesiredFromSpec(zero, 1450);
+  EXPECT_FALSE(ScopeFor(d0).vxlan_key);
+  try {
+    PlanReconcile(d0, ScopedView(b.s, ScopeFor(d0)));
+    FAIL() << "a keyless foreign tunnel is a duplicate of a VNI 0 tunnel";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tunnel 'keyless'"), std::string::npos) << e.what();
+  }
+  ExpectSameDecisions(b.s, d0);
+
+  b.Port(op, "same-vni", "vxlan", {{"remote_ip", "198.18.0.2"}, {"key", "100"}});
+  EXPECT_THROW(PlanReconcile(d, ScopedView(b.s, ScopeFor(d))), Error);
+  ExpectSameDecisions(b.s, d);
+  EXPECT_FALSE(ScopeFor(DesiredFromSpec(Spec({}), 1450)).vxlan_identities);
+  (void)keyless;
 }
 
 TEST(ReadScope, ABridgePortsInterfaceSeenOnlyForTheDuplicateCheckIsReadWhole) {
