@@ -232,7 +232,8 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
 
 Json ScopedReadOperations(const ReadScope& scope) {
   Json ops = Json::array({Select("Open_vSwitch", {"next_cfg", "cur_cfg"})});
-  ops.push_back(scope.owned ? Select("Bridge", kBridgeColumns) : SelectWhere("Bridge", ByName(scope.bridge), kBridgeColumns));
+  ops.push_back(SelectWhere("Bridge", ByName(scope.bridge), kBridgeColumns));
+  if (scope.owned) ops.push_back(SelectWhere("Bridge", OwnedBy(scope.network), kBridgeColumns));
   // Foreign tunnels first: a row read whole below replaces its entry.
   if (scope.vxlan_identities) {
     Json where = Json::array(
@@ -252,17 +253,22 @@ Json ScopedReadOperations(const ReadScope& scope) {
 
 Json CompletionOperations(const OvsState& state, const std::string& bridge_name) {
   Json ops = Json::array();
-  const BridgeRow* bridge = state.FindBridge(bridge_name);
-  if (!bridge) return ops;
-  std::set<std::string> ports, interfaces;
-  for (const auto& p : bridge->ports) {
-    auto it = state.ports.find(p);
-    if (it == state.ports.end()) {
-      ports.insert(p);
-      continue;
+  std::set<std::string> ports, interfaces, on_a_bridge;
+  for (const auto& [uuid, b] : state.bridges) on_a_bridge.insert(b.ports.begin(), b.ports.end());
+  // Ports read on no bridge read: their bridge, by the port it holds.
+  for (const auto& [uuid, p] : state.ports)
+    if (!on_a_bridge.count(uuid))
+      ops.push_back(SelectWhere("Bridge", Json::array({Clause("ports", "includes", data::Uuid(uuid))}), kBridgeColumns));
+  if (const BridgeRow* bridge = state.FindBridge(bridge_name)) {
+    for (const auto& p : bridge->ports) {
+      auto it = state.ports.find(p);
+      if (it == state.ports.end()) {
+        ports.insert(p);
+        continue;
+      }
+      for (const auto& i : it->second.interfaces)
+        if (!state.interfaces.count(i) || state.narrow_interfaces.count(i)) interfaces.insert(i);
     }
-    for (const auto& i : it->second.interfaces)
-      if (!state.interfaces.count(i) || state.narrow_interfaces.count(i)) interfaces.insert(i);
   }
   for (const auto& p : ports) ops.push_back(SelectWhere("Port", ByUuid(p), kPortColumns));
   for (const auto& i : interfaces) ops.push_back(SelectWhere("Interface", ByUuid(i), kInterfaceColumns));

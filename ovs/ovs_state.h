@@ -87,8 +87,8 @@ struct ReadScope {
   std::string network;  // the owner: external_ids vxnet-network=network
   std::string bridge;
   std::optional<std::string> attach_port;  // also looked up by name
-  // Every bridge (which bridge holds a port), and every port and interface
-  // this network owns, wherever they are.
+  // Every port and interface this network owns, wherever they are, and
+  // the bridges it made.
   bool owned = true;
   // Every VXLAN interface this network does not own, with its options:
   // what the duplicate-tunnel check compares declared tunnels against.
@@ -97,7 +97,10 @@ struct ReadScope {
   // read (guest taps, an operator's ports, the misnamed local port), by
   // uuid in at most two more transactions, sent only when the first one
   // left some out. The foreign-bridge, other-network and local-port checks
-  // and teardown's "is the bridge empty" need them.
+  // and teardown's "is the bridge empty" need them. In the same
+  // transactions, the bridge of every port read that is on none of the
+  // bridges read (an own tunnel left on a bridge vxnet did not make, a
+  // port of the bridge's name elsewhere), by `ports includes`.
   bool whole_bridge = true;
   // With vxlan_identities: when set, only the tunnels whose options:key is
   // this (the network's VNI), since one with another key is never a
@@ -112,9 +115,10 @@ struct ReadScope {
 // (Converge does). Same schema handling as ReadState.
 OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline);
 
-// The first transaction of ReadState(scope), and the selects (by uuid)
-// that complete a scoped state: the bridge's ports it lacks and the
-// interfaces of its ports it lacks; empty when nothing is missing.
+// The first transaction of ReadState(scope), and the selects that
+// complete a scoped state: the bridge's ports it lacks, the interfaces of
+// its ports it lacks, the bridges of ports it read on no bridge it read;
+// empty when nothing is missing.
 Json ScopedReadOperations(const ReadScope& scope);
 Json CompletionOperations(const OvsState& state, const std::string& bridge);
 // Adds the rows of one select result (`op` as sent) to `state`; rows seen

@@ -132,5 +132,22 @@ TEST_F(ScopedReadTest, AnotherNetworksTunnelOnTheBridgeIsRefused) {
   EXPECT_EQ(Vsctl({"list-ports", "ovs-a"}).find(Tunnel("198.18.0.3")), std::string::npos);
 }
 
+TEST_F(ScopedReadTest, TunnelsLeftOnABridgeVxnetDidNotMakeAreFoundAndRemoved) {
+  // The network moves from a bridge an operator made to a new one, with
+  // other peers: its old tunnels are on no bridge the first read selects,
+  // so the completion finds that bridge by the ports it holds.
+  Vsctl({"add-br", "ovs-nm", "--", "set", "Bridge", "ovs-nm", "datapath_type=netdev"});
+  ASSERT_EQ(Refusal(Spec({"198.18.0.2", "198.18.0.3"}, "vxnet0", "ovs-nm")), "");
+  ASSERT_EQ(Vsctl({"list-ports", "ovs-nm"}).size(), 2 * Tunnel("198.18.0.2").size() + 1);
+  ASSERT_EQ(Refusal(Spec({"198.18.0.4"}, "vxnet0", "ovs-new")), "");
+  EXPECT_EQ(Vsctl({"list-ports", "ovs-nm"}), "");
+  EXPECT_EQ(Vsctl({"list-ports", "ovs-new"}), Tunnel("198.18.0.4"));
+  // Teardown by a bridge name that holds nothing finds them too.
+  ASSERT_EQ(Refusal(Spec({"198.18.0.2"}, "vxnet0", "ovs-nm")), "");
+  OvsdbClient c = Client();
+  Teardown(c, "vxnet0", "ovs-elsewhere", Deadline::After(10s));
+  EXPECT_EQ(Vsctl({"list-ports", "ovs-nm"}), "");
+}
+
 }  // namespace
 }  // namespace vxnet::ovs

@@ -7,6 +7,7 @@
 // index refuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "ovs/plan.h"
@@ -109,6 +110,10 @@ bool Matches(const Json& row, const Json& where) {
       if (row.at("_uuid") != value) return false;
     } else if (function == "==" && (column == "name" || column == "type")) {
       if (row.at(column) != value) return false;
+    } else if (function == "includes" && column == "ports") {
+      const auto have = data::DecodeUuidSet(row.at(column)), want = data::DecodeUuidSet(value);
+      for (const auto& u : want)
+        if (std::find(have.begin(), have.end(), u) == have.end()) return false;
     } else if ((function == "includes" || function == "excludes") && (column == "external_ids" || column == "options")) {
       const StringMap have = data::DecodeMap(row.at(column)), want = data::DecodeMap(value);
       for (const auto& [k, v] : want) {
@@ -340,11 +345,14 @@ TEST(ReadScope, ChangesOnOwnRowsAnywhereAreTheSame) {
   const std::string old = b.Bridge("ovs-old", "vxnet0");                 // the bridge was renamed
   b.Port(old, "ovs-old", "internal", {}, "vxnet0");
   b.Tunnel(old, d.tunnels[0], "vxnet0");
+  const std::string nm_elsewhere = b.Bridge("br-nm");                     // and one left on a bridge
+  b.Port(nm_elsewhere, "br-nm", "internal");                              // vxnet did not make
+  b.Tunnel(nm_elsewhere, DesiredFromSpec(Spec({"198.18.0.5"}), 1450).tunnels[0], "vxnet0");
   const std::string p = b.Tunnel(br, d.tunnels[1], "vxnet0");
   b.s.interfaces[b.s.ports[p].interfaces[0]].options["key"] = "99";       // edited by hand
   b.s.interfaces[b.s.ports[p].interfaces[0]].external_ids.clear();        // and no longer marked as ours
   ExpectSameDecisions(b.s, d);
-  EXPECT_GE(PlanReconcile(d, ScopedView(b.s, ScopeFor(d))).Describe().size(), 4u);
+  EXPECT_GE(PlanReconcile(d, ScopedView(b.s, ScopeFor(d))).Describe().size(), 5u);
 
   // A bridge vxnet did not make, with guests: its MTU is recorded and set,
   // and put back at teardown.
