@@ -19,9 +19,13 @@
 // interquartile range (25th-75th percentile) over the repetitions.
 //
 // Usage: overlay_bench [--sizes 1,16,128,1024] [--reps 11] [--reps-large 5]
-//                      [--per-port-max 128] [--phases] [--compare HOOK]
+//                      [--per-port-max 128] [--background M] [--phases]
+//                      [--compare HOOK]
 //                      [--exec COMMAND]
 //   --reps-large  repetitions for N >= 1024
+//   --background M  first give the host another overlay, bridge br-other
+//                 with M tunnels of VNI 200 (network "other"), left in place:
+//                 a busy host, where reading whole tables costs
 //   --phases      log at debug level and print where the hook's time goes
 //   --compare H   also run hook binary H (e.g. one built from an older
 //                 commit) cold and re-run in every repetition, next to this
@@ -246,7 +250,7 @@ std::vector<int> ParseSizes(const std::string& s) {
 
 int main(int argc, char** argv) {
   std::vector<int> sizes = {1, 16, 128, 1024};
-  int reps = 11, reps_large = 5, per_port_max = 128;
+  int reps = 11, reps_large = 5, per_port_max = 128, background = 0;
   bool phases = false;
   std::string exec, compare;
   for (int i = 1; i < argc; ++i) {
@@ -265,6 +269,7 @@ int main(int argc, char** argv) {
     else if (a == "--reps") reps = std::max(1, std::atoi(value));
     else if (a == "--reps-large") reps_large = std::max(1, std::atoi(value));
     else if (a == "--per-port-max") per_port_max = std::atoi(value);
+    else if (a == "--background") background = std::atoi(value);
     else if (a == "--exec") exec = value;
     else if (a == "--compare") compare = value;
     else {
@@ -314,6 +319,18 @@ int main(int argc, char** argv) {
     return std::system(exec.c_str()) == 0 ? 0 : 1;
   }
 
+  if (background > 0) {
+    using namespace vxnet::ovs;
+    vxnet::NetworkSpec other;
+    other.name = "other";
+    other.bridge = "br-other";
+    other.vni = 200;
+    other.datapath = vxnet::Datapath::kNetdev;
+    for (int i = 0; i < background; ++i)
+      other.peers.push_back(*vxnet::IpAddress::Parse("198.19." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 2)));
+    OvsdbClient client = OvsdbClient::Connect(Endpoint::Parse(b.sandbox->endpoint()), vxnet::Deadline::After(10s));
+    Reconcile(client, DesiredFromSpec(other, 1450), vxnet::Deadline::After(300s));
+  }
   const std::string load_before = FirstLine("/proc/loadavg");
   // The first bridge in a fresh ovs-vswitchd creates its datapath (about
   // 100 ms): not part of any measurement.
@@ -401,6 +418,8 @@ int main(int argc, char** argv) {
   std::printf("Machine: %ld CPUs (%s); %s; load average before: %s, after: %s.\n", sysconf(_SC_NPROCESSORS_ONLN),
               FirstLine("/proc/cpuinfo", "model name").c_str(), ovs_version.substr(0, ovs_version.find('\n')).c_str(),
               load_before.c_str(), FirstLine("/proc/loadavg").c_str());
+  if (background > 0)
+    std::printf("The host also carries bridge br-other with %d tunnels of another network (VNI 200).\n", background);
   std::printf("Medians [25th–75th percentile]; ratios pair by pair within a repetition.\n\n");
   std::printf("| N | reps | hook | process start | own work | floor | own work / floor | hook / batched ovs-vsctl "
               "| re-run | batched re-run | re-run / batched re-run |\n");
