@@ -233,7 +233,11 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
 Json ScopedReadOperations(const ReadScope& scope) {
   Json ops = Json::array({Select("Open_vSwitch", {"next_cfg", "cur_cfg"})});
   ops.push_back(SelectWhere("Bridge", ByName(scope.bridge), kBridgeColumns));
-  if (scope.owned) ops.push_back(SelectWhere("Bridge", OwnedBy(scope.network), kBridgeColumns));
+  if (scope.owned) {
+    Json others = OwnedBy(scope.network);  // the network's other bridges (the one above is not read twice)
+    others.push_back(Clause("name", "!=", scope.bridge));
+    ops.push_back(SelectWhere("Bridge", std::move(others), kBridgeColumns));
+  }
   // Foreign tunnels first: a row read whole below replaces its entry.
   if (scope.vxlan_identities) {
     Json where = Json::array(

@@ -110,6 +110,8 @@ bool Matches(const Json& row, const Json& where) {
       if (row.at("_uuid") != value) return false;
     } else if (function == "==" && (column == "name" || column == "type")) {
       if (row.at(column) != value) return false;
+    } else if (function == "!=" && column == "name") {
+      if (row.at(column) == value) return false;
     } else if (function == "includes" && column == "ports") {
       const auto have = data::DecodeUuidSet(row.at(column)), want = data::DecodeUuidSet(value);
       for (const auto& u : want)
