@@ -25,11 +25,14 @@ struct TapStatus {
   int mtu = 0;             // 0: no such kernel device
   std::string domain;      // "" when no running guest claims it
   bool plugged = true;     // a port of the network's bridge in OVS
+  std::string mac;
+  std::optional<long long> declared_mtu;  // the guest interface's <mtu>
 };
 
 // A running guest's interface on this network, from libvirt's live XML.
 struct GuestTap {
   std::string domain, tap, mac;
+  std::optional<long long> declared_mtu;
 };
 
 // What else Inspect weighs, beyond OVS and the host.

@@ -84,4 +84,16 @@ std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx);
 // A stable digest of a spec: what was applied, for status and records.
 std::string SpecDigest(const NetworkSpec& spec);
 
+// The settings a running network runs with. libvirt before 9.7 cannot
+// change a running network's metadata, so after `vxnetctl apply` the live
+// definition still holds the old settings and the persistent one the
+// applied ones; the run record's digest tells which was applied, and that
+// one holds until the network restarts. Without a record: the live one.
+const NetworkSpec& AppliedSpec(const NetworkSpec& live, const NetworkSpec* persistent,
+                               const std::optional<RunRecord>& record);
+
+// The same, with the persistent definition read from libvirt's config
+// directory (the hook may not ask libvirt itself).
+NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config);
+
 }  // namespace vxnet::engine

@@ -64,6 +64,20 @@ std::string RandomUuid() {
   return out;
 }
 
+std::string UuidFrom(const std::string& source, const std::string& uri) {
+  if (std::ifstream file{source}) {
+    std::ostringstream text;
+    text << file.rdbuf();
+    const LibvirtNetwork net = ParseNetworkXml(text.str());
+    if (net.uuid.empty()) throw Error("network file", source, "has no <uuid>", "take it from 'virsh net-dumpxml NETWORK'");
+    return net.uuid;
+  }
+  const std::optional<std::string> uuid = LibvirtNetworkUuid(source, uri);
+  if (!uuid)
+    throw Error("--uuid-from", source, "is neither a file nor a network of " + uri, "see 'virsh net-list --all'");
+  return *uuid;
+}
+
 CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path, bool use_libvirt) {
   LibvirtNetwork net;
   try {

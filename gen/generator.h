@@ -20,6 +20,11 @@ std::string GenerateInterface(std::string_view network, long long mtu,
 // A random RFC 4122 version-4 UUID, for --uuid.
 std::string RandomUuid();
 
+// --uuid-from SOURCE: the <uuid> of the network XML file SOURCE, or, when
+// no such file exists, of the libvirt network named SOURCE on `uri`. So a
+// regenerated definition redefines the same network. Throws Error.
+std::string UuidFrom(const std::string& source, const std::string& uri = "qemu:///system");
+
 // vxnet-gen check: exit status and the one line to print.
 struct CheckResult {
   enum Status { kValid = 0, kInvalid = 1, kUsage = 2, kNotManaged = 3 };

@@ -61,7 +61,7 @@ struct NetworkOptions {
   std::vector<std::string> peers;
   std::string name = "vxnet0", bridge = "ovs-sw0", vni = "0", dst_port = "4789";
   std::string local_ip, mtu = "auto", datapath = "system", address, attach_bridge;
-  std::string guest_mtu_policy = "warn", uuid, output;
+  std::string guest_mtu_policy = "warn", uuid, uuid_from, output;
   bool bfd = false;
 };
 
@@ -94,7 +94,10 @@ vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   if (!policy) throw Error("guest MTU policy", o.guest_mtu_policy, "must be 'warn' or 'strict'");
   spec.guest_mtu_policy = *policy;
   spec.bfd = o.bfd;
-  if (o.uuid == "auto") {
+  if (!o.uuid_from.empty()) {
+    if (!o.uuid.empty()) throw Error("--uuid-from", o.uuid_from, "cannot be combined with --uuid");
+    spec.uuid = vxnet::gen::UuidFrom(o.uuid_from);
+  } else if (o.uuid == "auto") {
     spec.uuid = vxnet::gen::RandomUuid();
   } else if (!o.uuid.empty()) {
     spec.uuid = o.uuid;
@@ -163,6 +166,9 @@ int main(int argc, char** argv) {
   CLI::App* network = app.add_subcommand("network", "Print the libvirt network XML of a vxnet overlay");
   AddNetworkOptions(network, net, true);
   network->add_flag("--uuid{auto}", net.uuid, "Include a <uuid>: random with --uuid, or --uuid=UUID");
+  network->add_option("--uuid-from", net.uuid_from,
+                      "Keep the <uuid> of an existing definition: a network XML FILE, or the libvirt network of that name "
+                      "(so 'virsh net-define' redefines it)");
   network->add_option("-o,--output", net.output, "Write to FILE instead of stdout (atomically)");
 
   NetworkOptions host_net;

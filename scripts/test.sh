@@ -82,7 +82,9 @@ if command -v clang++ >/dev/null; then
             echo "fuzzing fuzz_$target found a problem: $(ls "$fuzz"/artifacts/)" >&2
             exit 1
         fi
-        echo "fuzz_$target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1), corpus $(ls "$corpus" | wc -l) inputs"
+        echo "fuzz_$target: $(grep -ao 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1)," \
+            "covered edges $(grep -a 'INITED' "$log" | grep -o 'cov: [0-9]*' | head -n 1) from the seeds," \
+            "$(grep -a 'DONE' "$log" | grep -o 'cov: [0-9]*' | tail -n 1) at the end"
     done
 else
     echo "== 2/3 clang++ is not installed (scripts/install-deps.sh installs it)" >&2

@@ -69,4 +69,12 @@ std::vector<Error> ValidateNetwork(const LibvirtNetwork& net);
 // gives back s.
 std::string FormatNetworkXml(const NetworkSpec& spec);
 
+// The same network document with its <uuid> set to `uuid` (added after
+// <name> when absent); everything else is kept as it was. Throws Error.
+std::string WithNetworkUuid(std::string_view xml, const std::string& uuid);
+
+// vxnet's metadata element of a spec without namespace prefixes, as
+// virNetworkSetMetadata takes it (libvirt adds the namespace).
+std::string FormatOverlayElement(const NetworkSpec& spec);
+
 }  // namespace vxnet

@@ -38,6 +38,15 @@ cmp -s "$WORK/a.xml" "$WORK/b.xml" || fail "two runs with the same flags differ"
 grep -q "<uuid>" "$WORK/a.xml" && fail "uuid emitted without --uuid"
 "$GEN" network --peer 198.18.0.2 --uuid >"$WORK/u.xml" && grep -qE "<uuid>[0-9a-f-]{36}</uuid>" "$WORK/u.xml" \
     || fail "--uuid gave no uuid"
+# --uuid-from keeps the UUID of an existing definition, so the regenerated
+# network redefines the same one (virsh net-define refuses another UUID).
+uuid=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$WORK/u.xml")
+"$GEN" network --peer 198.18.0.2 --peer 198.18.0.3 --uuid-from "$WORK/u.xml" >"$WORK/u2.xml" \
+    && grep -q "<uuid>$uuid</uuid>" "$WORK/u2.xml" && pass || fail "--uuid-from FILE did not keep $uuid"
+expect_run "--uuid-from a file without uuid" 1 "$GEN" network --peer 198.18.0.2 --uuid-from "$WORK/a.xml"
+expect_one_line_error "--uuid-from a file without uuid" "has no <uuid>"
+expect_run "--uuid-from with --uuid" 1 "$GEN" network --peer 198.18.0.2 --uuid --uuid-from "$WORK/u.xml"
+expect_one_line_error "--uuid-from with --uuid" "cannot be combined with --uuid"
 "$GEN" network --peer 198.18.0.2 --uuid=0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70 | grep -q "0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70" \
     || fail "--uuid=VALUE not used"
 

@@ -179,4 +179,17 @@ hx 1 "$CTL" status >"$WORK/out" 2>&1 && pass || fail "status after the repair: $
 lab_wait 30 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "vmx unreachable after reconcile re-plugged its tap"
 running vmp && running vmn && pass || fail "the other guests did not survive"
 
+echo "== prune when libvirt knows no network at all"
+# Host 2's libvirtd lists nothing while its OVS holds vxnet rows: that answer
+# cannot come from the libvirtd that made them, so prune deletes nothing.
+lab_virsh 2 net-destroy vxnet0 >/dev/null
+lab_virsh 2 net-undefine vxnet0 >/dev/null
+hx 2 ovs-vsctl add-br ovs-old -- set Bridge ovs-old datapath_type=netdev external_ids:vxnet-network=old \
+    -- add-port ovs-old vxold -- set Interface vxold type=vxlan options:remote_ip=198.18.0.9 \
+    -- set Port vxold external_ids:vxnet-network=old
+hx 2 "$CTL" prune >"$WORK/out" 2>&1 && fail "prune ran with an empty libvirt"
+grep -q "refused: libvirt lists no networks at all while OVS holds vxnet state of 1 network" "$WORK/out" \
+    && pass || fail "prune with an empty libvirt: $(cat "$WORK/out")"
+[ -n "$(hx 2 ovs-vsctl --bare --columns=name find Port name=vxold)" ] && pass || fail "prune deleted vxold"
+
 finish

@@ -88,11 +88,17 @@ _lab_holder() {
 _lab_host_files() {
     local dir=$1
     mkdir -p "$dir"/{ovs,var.up,var.work,etc.up,etc.work,etc-libvirt/hooks/qemu.d}
-    cat >"$dir/etc-libvirt/libvirtd.conf" <<'CONF'
+    # TCP without auth on the underlay, for live migration between hosts;
+    # each host its own host_uuid (libvirt refuses to migrate to itself).
+    cat >"$dir/etc-libvirt/libvirtd.conf" <<CONF
 unix_sock_group = "root"
 auth_unix_ro = "none"
 auth_unix_rw = "none"
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+listen_tcp = 1
+listen_tls = 0
+auth_tcp = "none"
+host_uuid = "00000000-0000-4000-8000-$(printf '%012d' "${dir##*/h}")"
 CONF
     # No cgroups, namespaces or security drivers inside this emulated host.
     cat >"$dir/etc-libvirt/qemu.conf" <<'CONF'
@@ -174,7 +180,7 @@ lab_down() {
     LAB_HOSTS=0
 }
 
-# lab_up N [MTU]
+# lab_up N [MTU]   (LAB_IPV6=1: an IPv6-only underlay, 2001:db8::I/64)
 lab_up() {
     local n=$1 mtu=${2:-1500} i sw=$LAB_PREFIX-sw ns dir
     _lab_remove_stale
@@ -192,7 +198,9 @@ lab_up() {
         dir=$LAB_DIR/h$i
         ip netns add "$ns"
         ip -n "$ns" link set lo up
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        if [ "${LAB_IPV6:-0}" != 1 ]; then
+            ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        fi
         ip -n "$sw" link add "h$i" mtu "$mtu" type veth peer name eth0 netns "$ns"
         ip -n "$sw" link set "h$i" master br0 up
         ip -n "$ns" link set eth0 mtu "$mtu" up
@@ -210,10 +218,14 @@ lab_up() {
         # an OVS netdev bridge holding the NIC.
         hx "$i" ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev \
             -- set Interface br-phy mtu_request="$mtu" -- add-port br-phy eth0
-        hx "$i" ip addr add "198.18.0.$i/24" dev br-phy
+        if [ "${LAB_IPV6:-0}" = 1 ]; then
+            hx "$i" ip addr add "$(lab_underlay "$i")/64" dev br-phy nodad
+        else
+            hx "$i" ip addr add "$(lab_underlay "$i")/24" dev br-phy
+        fi
         hx "$i" ip link set br-phy up
 
-        hx "$i" libvirtd --daemon --pid-file=/run/libvirtd.pid
+        hx "$i" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     done
     for ((i = 1; i <= n; i++)); do
         lab_wait 30 hx "$i" virsh -q -c qemu:///system version ||
@@ -236,9 +248,14 @@ lab_stop_libvirtd() {
 }
 
 lab_start_libvirtd() {
-    hx "$1" libvirtd --daemon --pid-file=/run/libvirtd.pid
+    hx "$1" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     lab_wait 30 hx "$1" virsh -q -c qemu:///system version ||
         { lab_log "host $1: libvirtd did not answer within 30 s"; return 1; }
+}
+
+# Host I's underlay address.
+lab_underlay() {
+    if [ "${LAB_IPV6:-0}" = 1 ]; then echo "2001:db8::$1"; else echo "198.18.0.$1"; fi
 }
 
 lab_start_vswitchd() {
@@ -262,12 +279,12 @@ lab_stop_daemon() {
 
 # lab_network_xml I [VXNET-GEN OPTIONS...] : vxnet-gen's network for host I
 # of LAB_HOSTS (peers = the other hosts, host address 10.100.0.I/16),
-# written to a file; prints its path.
+# written to a file; prints its path. LAB_PEERS="J K": only those peers.
 lab_network_xml() {
     local i=$1 j args=()
     shift
-    for ((j = 1; j <= LAB_HOSTS; j++)); do
-        [ "$j" -eq "$i" ] || args+=(--peer "198.18.0.$j")
+    for j in ${LAB_PEERS:-$(seq 1 "$LAB_HOSTS")}; do
+        [ "$j" -eq "$i" ] || args+=(--peer "$(lab_underlay "$j")")
     done
     "$VXNET_BUILD/gen/vxnet-gen" network "${args[@]}" --vni 100 --datapath netdev \
         --address "10.100.0.$i/16" "$@" -o "$LAB_DIR/h$i/vxnet0.xml" || return 1
@@ -282,7 +299,9 @@ lab_guest_xml() {
 
 # lab_domain_xml I NAME MAC_BYTE IP/PREFIX PEER_IP IFACE_XML : a TCG guest
 # NAME on host I (MAC 52:54:00:00:01:MAC_BYTE; IFACE_XML may be empty: no
-# NIC); its console is $LAB_DIR/hI/NAME.console. Prints the file.
+# NIC); its console is $LAB_DIR/hI/NAME.console. Prints the file. A q35
+# machine with ACPI and spare PCIe root ports, as virt-install makes it, so
+# interfaces can be hot-plugged.
 lab_domain_xml() {
     local i=$1 name=$2 mac=$3 ip=$4 peer=$5 iface=$6 guest
     guest=$("$(dirname "$LAB_SELF")/build-guest.sh") || return 1
@@ -296,15 +315,22 @@ lab_domain_xml() {
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
+    <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$guest/vmlinuz</kernel>
     <initrd>$guest/initrd.gz</initrd>
     <cmdline>console=ttyS0 panic=-1 vx.ip=$ip vx.peer=$peer</cmdline>
   </os>
+  <features><acpi/></features>
   <on_reboot>destroy</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
 $iface
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='usb' model='none'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
     <serial type='file'><source path='$LAB_DIR/h$i/$name.console'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
