@@ -35,6 +35,17 @@ expect_one_line_error() {
     fi
 }
 
+# A prerequisite is missing: skip (77), except under CI, where every tool
+# scripts/install-deps.sh installs must be there and a skip is a failure.
+skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL (CI must not skip): $*" >&2
+        exit 1
+    fi
+    echo "SKIP: $*"
+    exit 77
+}
+
 finish() {
     echo "$PASSES passed, $FAILS failed"
     [ "$FAILS" -eq 0 ]
