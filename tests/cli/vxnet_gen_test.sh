@@ -124,7 +124,15 @@ expect_run "host bad own address" 1 "$GEN" host --format ifcfg $HOSTNET --own-ad
 # NetworkManager itself parses every keyfile (nmcli --offline reads one on
 # stdin and fails on what it cannot load).
 if command -v nmcli >/dev/null; then
-    for f in "$WORK"/nm/*.nmconnection; do
+    # Every shape of keyfile: IPv4 address (above), IPv6 address with a
+    # fixed MTU on the userspace datapath, and no address at all.
+    mkdir -p "$WORK/nm-v6" "$WORK/nm-none"
+    "$GEN" host --format nm --peer 2001:db8::2 --address fd00:100::1/64 --mtu 1430 --datapath netdev \
+        --bridge ovs-v6 --output-dir "$WORK/nm-v6" || fail "nm (IPv6)"
+    "$GEN" host --format nm --peer 198.18.0.2 --bridge ovs-none --output-dir "$WORK/nm-none" || fail "nm (no address)"
+    grep -q "datapath-type=netdev" "$WORK/nm-v6/ovs-v6-bridge.nmconnection" && grep -qx "mtu=1430" "$WORK/nm-v6/ovs-v6-interface.nmconnection" \
+        && pass || fail "nm: netdev datapath or MTU missing"
+    for f in "$WORK"/nm/*.nmconnection "$WORK"/nm-v6/*.nmconnection "$WORK"/nm-none/*.nmconnection; do
         nmcli --offline connection modify connection.id vxnet-check <"$f" >/dev/null 2>"$WORK/nm.err" \
             && pass || fail "nmcli --offline refuses $(basename "$f"): $(cat "$WORK/nm.err")"
     done
