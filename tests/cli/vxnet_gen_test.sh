@@ -136,7 +136,7 @@ if command -v nmcli >/dev/null; then
         nmcli --offline connection modify connection.id vxnet-check <"$f" >/dev/null 2>"$WORK/nm.err" \
             && pass || fail "nmcli --offline refuses $(basename "$f"): $(cat "$WORK/nm.err")"
     done
-elif [ "${CI:-}" = true ]; then
+elif under_ci; then
     fail "nmcli is not installed (scripts/install-deps.sh installs network-manager)"
 fi
 

@@ -64,7 +64,7 @@ for page in "$(dirname "$0")"/../../docs/man/*.[158]; do  # vxnet-gen.1 vxnet.co
     fi
     if command -v mandoc >/dev/null; then
         mandoc -T lint -W style "$page" >"$WORK/mandoc" 2>&1 && pass || fail "mandoc -T lint $(basename "$page"): $(cat "$WORK/mandoc")"
-    elif [ "${CI:-}" = true ]; then
+    elif under_ci; then
         fail "mandoc is not installed (scripts/install-deps.sh installs it)"
     fi
 done
