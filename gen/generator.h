@@ -13,7 +13,8 @@ namespace vxnet::gen {
 std::string GenerateNetwork(const NetworkSpec& spec);
 
 // The domain <interface> snippet for a guest on `network` with MTU `mtu`,
-// filled from template_dir/interface.xml.
+// filled from template_dir/interface.xml, or from the template built into
+// the program when template_dir is empty.
 std::string GenerateInterface(std::string_view network, long long mtu,
                               const std::string& template_dir);
 
@@ -34,8 +35,9 @@ struct CheckResult {
 CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path,
                          bool use_libvirt);
 
-// Directory of the installed templates, unless VXNET_TEMPLATE_DIR says
-// otherwise (tests, uninstalled builds).
+// Where templates come from: VXNET_TEMPLATE_DIR when set; else the
+// installed directory when it holds them (an installed copy overrides);
+// else "" for the built-in templates (a build tree, a moved install).
 std::string DefaultTemplateDir();
 
 }  // namespace vxnet::gen

@@ -11,6 +11,7 @@
 
 #include "gen/generator.h"
 #include "gen/host_artifacts.h"
+#include "net/host_network.h"
 #include "xml/network_xml.h"
 #include "version.h"
 #include "xml/xml_doc.h"
@@ -139,6 +140,24 @@ vxnet::NetworkSpec HostSpec(const std::string& from, const NetworkOptions& net) 
   return *parsed.spec;
 }
 
+// The addresses whose peers the host files leave out: those given, else
+// this host's own (read through rtnetlink, as the hook reads them).
+std::vector<vxnet::IpAddress> OwnAddresses(const std::vector<std::string>& given, vxnet::gen::HostFormat format) {
+  std::vector<vxnet::IpAddress> out;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    auto ip = vxnet::IpAddress::Parse(given[i]);
+    if (!ip) throw Error("own address " + std::to_string(i + 1), given[i], "is not an IPv4 or IPv6 address");
+    out.push_back(*ip);
+  }
+  if (!given.empty() || format == vxnet::gen::HostFormat::kNetworkManager) return out;
+  try {
+    return vxnet::net::MakeNetlinkHostNetwork()->LocalAddresses();
+  } catch (const Error& e) {
+    throw Error("this host's addresses", "", std::string("cannot be read (") + e.what() + ")",
+                "name the target host's addresses with --own-address");
+  }
+}
+
 // Prints the files (each after a "# FILE" line), or writes them into dir.
 void EmitHostFiles(const std::vector<vxnet::gen::HostFile>& files, const std::string& dir) {
   for (const auto& file : files) {
@@ -173,6 +192,7 @@ int main(int argc, char** argv) {
 
   NetworkOptions host_net;
   std::string host_format, host_from, host_dir;
+  std::vector<std::string> host_own;
   CLI::App* host = app.add_subcommand(
       "host", "Print the host files for a vxnet network: NetworkManager keyfiles (nm), network-scripts (ifcfg), "
               "or firewall rules admitting VXLAN only from the peers (nftables, firewalld)");
@@ -180,6 +200,9 @@ int main(int argc, char** argv) {
   CLI::Option* from = host->add_option("--from", host_from, "Take the network from this network XML file");
   AddNetworkOptions(host, host_net, false);
   host->add_option("--output-dir", host_dir, "Write each file into DIR (atomically) instead of printing them");
+  host->add_option("--own-address", host_own,
+                   "The target host's own underlay address (repeat): peers among them get no tunnel or rule, as "
+                   "the hook skips them. Default: this host's addresses");
   from->excludes(host->get_option("--peer"));
 
   std::string iface_network = "vxnet0", iface_mtu;
@@ -215,7 +238,8 @@ int main(int argc, char** argv) {
     } else if (*host) {
       auto format = vxnet::gen::ParseHostFormat(host_format);
       if (!format) throw Error("host format", host_format, "must be nm, ifcfg, nftables or firewalld");
-      EmitHostFiles(vxnet::gen::HostArtifacts(HostSpec(host_from, host_net), *format), host_dir);
+      const vxnet::NetworkSpec spec = HostSpec(host_from, host_net);
+      EmitHostFiles(vxnet::gen::HostArtifacts(spec, *format, OwnAddresses(host_own, *format)), host_dir);
     } else if (*iface) {
       const long long mtu = static_cast<long long>(
           std::min<std::uint64_t>(vxnet::ParseDecimal("guest MTU", iface_mtu), 1u << 30));

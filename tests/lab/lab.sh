@@ -114,11 +114,15 @@ CONF
     cp /etc/libvirt/libvirt.conf "$dir/etc-libvirt/" 2>/dev/null || true
     # The product under test, installed where libvirt looks for it: the
     # freshly built hook, or (LAB_HOOK_ROOT) the hooks of an unpacked package,
-    # dereferenced since the package's /usr is not in this host's view.
+    # dereferenced since the package's /usr is not in this host's view (an
+    # absolute link, as the .deb has, is resolved inside the package root).
     if [ -n "${LAB_HOOK_ROOT:-}" ]; then
         mkdir -p "$dir/etc-libvirt/hooks/network.d"
-        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/network.d/vxnet" "$dir/etc-libvirt/hooks/network.d/vxnet"
-        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/qemu.d/vxnet" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+        for h in network.d qemu.d; do
+            t=$(readlink "$LAB_HOOK_ROOT/etc/libvirt/hooks/$h/vxnet")
+            case $t in /*) t=$LAB_HOOK_ROOT$t ;; *) t=$LAB_HOOK_ROOT/etc/libvirt/hooks/$h/vxnet ;; esac
+            cp -L "$t" "$dir/etc-libvirt/hooks/$h/vxnet"
+        done
     else
         install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
         install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
