@@ -19,12 +19,8 @@ GEN=$VXNET_BUILD/gen/vxnet-gen
 export VXNET_TEMPLATE_DIR=$(dirname "$0")/../../libvirt-templates
 
 # Host 3's network declares MTU 1400: smaller than the guests' 1450.
-for i in 1 2; do
-    lab_virsh "$i" net-define "$(lab_network_xml "$i")" >/dev/null && lab_virsh "$i" net-start vxnet0 >/dev/null \
-        || fail "host $i: vxnet0 did not start"
-done
-lab_virsh 3 net-define "$(lab_network_xml 3 --mtu 1400)" >/dev/null && lab_virsh 3 net-start vxnet0 >/dev/null \
-    || fail "host 3: vxnet0 did not start"
+for i in 1 2; do lab_vxnet_up "$i" || fail "host $i: vxnet0 did not start"; done
+lab_vxnet_up 3 --mtu 1400 || fail "host 3: vxnet0 did not start"
 
 # ping_start I DEST NAME: host I pings DEST at 10 Hz in the background.
 ping_start() {
@@ -129,8 +125,7 @@ for i in 1 2; do
 done
 ping_start 1 10.100.1.21 apply
 sleep 2
-lab_virsh 3 net-define "$(LAB_PEERS="1 2" lab_network_xml 3)" >/dev/null && lab_virsh 3 net-start vxnet0 >/dev/null \
-    || fail "host 3 did not start"
+LAB_PEERS="1 2" lab_vxnet_up 3 || fail "host 3 did not start"
 for i in 1 2; do
     xml=$(lab_network_xml "$i")
     hx "$i" "$CTL" apply "$xml" >"$WORK/out" 2>&1 && grep -q "vxnet0: add tunnel .*remote_ip=198.18.0.3" "$WORK/out" \

@@ -9,6 +9,8 @@
 #   lab_virsh I ARGS...      virsh on host I's libvirtd
 #   lab_wait SECS CMD...     retry CMD every 0.2 s, at most SECS seconds
 #   lab_config I TEXT        write host I's /etc/vxnet/vxnet.conf
+#   lab_vxnet_up I [OPTS]    define and start vxnet0 (lab_network_xml) on host I
+#   lab_underlay_up I        (re)make host I's underlay bridge br-phy and address
 #   lab_stop_libvirtd I / lab_start_libvirtd I
 # Host I is a network namespace plus a private mount namespace (held by a
 # "holder" process) with its own /run, /var and /etc (overlays), /etc/libvirt; in it
@@ -218,16 +220,7 @@ lab_up() {
         lab_start_ovsdb "$i"
         hx "$i" ovs-vsctl --timeout=10 --no-wait init
         lab_start_vswitchd "$i" || return 1
-        # The host's own underlay: userspace tunnelling needs the address on
-        # an OVS netdev bridge holding the NIC.
-        hx "$i" ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev \
-            -- set Interface br-phy mtu_request="$mtu" -- add-port br-phy eth0
-        if [ "${LAB_IPV6:-0}" = 1 ]; then
-            hx "$i" ip addr add "$(lab_underlay "$i")/64" dev br-phy nodad
-        else
-            hx "$i" ip addr add "$(lab_underlay "$i")/24" dev br-phy
-        fi
-        hx "$i" ip link set br-phy up
+        lab_underlay_up "$i" "$mtu"
 
         hx "$i" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     done
@@ -255,6 +248,32 @@ lab_start_libvirtd() {
     hx "$1" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     lab_wait 30 hx "$1" virsh -q -c qemu:///system version ||
         { lab_log "host $1: libvirtd did not answer within 30 s"; return 1; }
+}
+
+# lab_underlay_up I [MTU]: host I's own underlay, as the operator's config
+# makes it (idempotent): userspace tunnelling needs the address on an OVS
+# netdev bridge holding the NIC.
+lab_underlay_up() {
+    local i=$1 mtu=${2:-1500}
+    hx "$i" ovs-vsctl --timeout=10 --may-exist add-br br-phy -- set Bridge br-phy datapath_type=netdev \
+        -- set Interface br-phy mtu_request="$mtu" -- --may-exist add-port br-phy eth0
+    lab_wait 20 hx "$i" ip link show br-phy || { lab_log "host $i: br-phy has no netdev"; return 1; }
+    if [ "${LAB_IPV6:-0}" = 1 ]; then
+        hx "$i" ip addr replace "$(lab_underlay "$i")/64" dev br-phy nodad
+    else
+        hx "$i" ip addr replace "$(lab_underlay "$i")/24" dev br-phy
+    fi
+    hx "$i" ip link set br-phy up
+}
+
+# lab_vxnet_up I [VXNET-GEN OPTIONS...]: vxnet0 defined and started on host I
+# (lab_network_xml's network); says so on stderr when it does not start.
+lab_vxnet_up() {
+    local i=$1 xml out
+    shift
+    xml=$(lab_network_xml "$i" "$@") || return 1
+    out=$(lab_virsh "$i" net-define "$xml" 2>&1 && lab_virsh "$i" net-start vxnet0 2>&1) \
+        || { lab_log "host $i: vxnet0 did not start: $out"; return 1; }
 }
 
 # Host I's underlay address.
