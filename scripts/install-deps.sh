@@ -8,7 +8,7 @@ build-essential cmake pkg-config git rpm clang libclang-rt-14-dev libbenchmark-d
 libxml2-dev libxml2-utils libvirt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 libcli11-dev libgtest-dev libgmock-dev libnl-3-dev libnl-route-3-dev
 libvirt-clients libvirt-daemon openvswitch-switch openvswitch-common ovn-central ovn-host
-iproute2 iputils-ping iputils-arping tcpdump iperf3 nftables python3 procps util-linux man-db
+iproute2 iputils-ping iputils-arping tcpdump iperf3 nftables python3 procps util-linux man-db ethtool
 qemu-system-x86 qemu-utils cpio gzip
 "
 

@@ -10,6 +10,11 @@
 #   lab_wait SECS CMD...     retry CMD every 0.2 s, at most SECS seconds
 #   lab_config I TEXT        write host I's /etc/vxnet/vxnet.conf
 #   lab_stop_libvirtd I / lab_start_libvirtd I
+#   lab_ovn_central          OVN central (NB, SB, northd) in its own namespace
+#                            at 198.18.0.100 (NB tcp:…:6641, SB tcp:…:6642)
+#   lab_ovn_controller I     ovn-controller on host I (private /run/ovn,
+#                            /var/lib/ovn); lab_ovn_nbctl ARGS… on central
+#   LAB_MIGRATION=1          libvirtd listens on TCP for live migration
 # Host I is a network namespace plus a private mount namespace (held by a
 # "holder" process) with its own /run, /var and /etc (overlays), /etc/libvirt; in it
 # run ovsdb-server and ovs-vswitchd (userspace datapath) at their default
@@ -105,6 +110,16 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 stdio_handler = "file"
 CONF
+    if [ -n "${LAB_MIGRATION:-}" ]; then
+        # Live migration between emulated hosts: plain TCP, no auth, and a
+        # host_uuid of its own (libvirt refuses to migrate to "itself").
+        cat >>"$dir/etc-libvirt/libvirtd.conf" <<CONF
+listen_tcp = 1
+listen_tls = 0
+auth_tcp = "none"
+host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
+CONF
+    fi
     cp /etc/libvirt/libvirt.conf "$dir/etc-libvirt/" 2>/dev/null || true
     # The product under test, installed where libvirt looks for it: the
     # freshly built hook, or (LAB_HOOK_ROOT) the hooks of an unpacked package,
@@ -213,7 +228,7 @@ lab_up() {
         hx "$i" ip addr add "198.18.0.$i/24" dev br-phy
         hx "$i" ip link set br-phy up
 
-        hx "$i" libvirtd --daemon --pid-file=/run/libvirtd.pid
+        hx "$i" libvirtd --daemon --pid-file=/run/libvirtd.pid ${LAB_MIGRATION:+--listen}
     done
     for ((i = 1; i <= n; i++)); do
         lab_wait 30 hx "$i" virsh -q -c qemu:///system version ||
@@ -236,7 +251,7 @@ lab_stop_libvirtd() {
 }
 
 lab_start_libvirtd() {
-    hx "$1" libvirtd --daemon --pid-file=/run/libvirtd.pid
+    hx "$1" libvirtd --daemon --pid-file=/run/libvirtd.pid ${LAB_MIGRATION:+--listen}
     lab_wait 30 hx "$1" virsh -q -c qemu:///system version ||
         { lab_log "host $1: libvirtd did not answer within 30 s"; return 1; }
 }
@@ -311,6 +326,52 @@ $iface
 </domain>
 XML
     echo "$file"
+}
+
+# OVN central on the underlay, in a namespace of its own ("host" 100 of
+# the lab: the same private /run, /var and /etc as a host, so its databases
+# go nowhere else). The userspace datapath does not complete partial
+# checksums, so TCP towards hosts' OVS (OVSDB to the central) needs tx
+# checksum offload off on the veths and the switch.
+LAB_OVN_IP=198.18.0.100
+lab_ovn_central() {
+    local ns=$LAB_PREFIX-ovn dir=$LAB_DIR/ovn sw=$LAB_PREFIX-sw i
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$sw" link add hovn type veth peer name eth0 netns "$ns"
+    ip -n "$sw" link set hovn master br0 up
+    ip -n "$ns" link set eth0 mtu "$(ip -n "$sw" -o link show br0 | sed 's/.* mtu \([0-9]*\).*/\1/')" up
+    ip -n "$ns" addr add "$LAB_OVN_IP/24" dev eth0
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K hovn tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K br0 tx off >/dev/null 2>&1
+    for ((i = 1; i <= LAB_HOSTS; i++)); do
+        ip netns exec "$sw" ethtool -K "h$i" tx off >/dev/null 2>&1
+        ip netns exec "$LAB_PREFIX-h$i" ethtool -K eth0 tx off >/dev/null 2>&1
+    done
+    _lab_host_files "$dir"
+    setsid -f ip netns exec "$ns" unshare -m --propagation private "$LAB_SELF" _lab_holder "$dir" \
+        </dev/null >"$dir/holder.log" 2>&1
+    lab_wait 10 test -s "$dir/holder.pid" || { lab_log "ovn central: holder did not start"; return 1; }
+    nsenter -t "$(cat "$dir/holder.pid")" -m -n -- /usr/share/ovn/scripts/ovn-ctl --no-monitor \
+        --db-nb-create-insecure-remote=yes --db-sb-create-insecure-remote=yes start_northd >"$dir/ovn-ctl.log" 2>&1 ||
+        { lab_log "ovn central did not start: $(cat "$dir/ovn-ctl.log")"; return 1; }
+    lab_wait 20 lab_ovn_nbctl ls-list || { lab_log "ovn central: NB does not answer"; return 1; }
+}
+
+# ovn-nbctl / ovn-sbctl against the central (test tooling, not product code).
+lab_ovn_nbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-nbctl --timeout=10 "$@"; }
+lab_ovn_sbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-sbctl --timeout=10 "$@"; }
+
+# lab_ovn_controller I: ovn-controller on host I. Its chassis settings are
+# the hook's job; only the host name is set here, since the emulated hosts
+# share one UTS namespace.
+lab_ovn_controller() {
+    ip netns exec "$LAB_PREFIX-h$1" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$LAB_PREFIX-sw" ethtool -K "h$1" tx off >/dev/null 2>&1
+    hx "$1" ovs-vsctl --timeout=10 set Open_vSwitch . external_ids:hostname="lab-h$1"
+    hx "$1" /usr/share/ovn/scripts/ovn-ctl --no-monitor start_controller >"$LAB_DIR/h$1/ovn-ctl.log" 2>&1 ||
+        { lab_log "host $1: ovn-controller did not start: $(cat "$LAB_DIR/h$1/ovn-ctl.log")"; return 1; }
 }
 
 # Only when run as a program (the holder).
