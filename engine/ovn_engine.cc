@@ -81,8 +81,8 @@ std::optional<ovn::PortRequest> HostPortRequest(const NetworkSpec& spec, const s
 }
 
 // What needs the integration bridge: its MTU (guest taps copy it), the
-// host's own port and address. At start the bridge may not exist yet
-// (ovn-controller makes it); then this waits for 'started'.
+// host's own port and address. Not at start: ovn-controller makes the
+// bridge once it sees the chassis settings; 'started' waits for it.
 void ApplyBridgeParts(const NetworkSpec& spec, const std::string& chassis, std::optional<int> mtu, ovs::OvsdbClient& local,
                       Context& ctx, Outcome& outcome) {
   if (mtu) Append(outcome.changes, ovs::EnsureBridgeMtu(local, spec.name, spec.bridge, *mtu, ctx.deadline).changes);
@@ -92,10 +92,6 @@ void ApplyBridgeParts(const NetworkSpec& spec, const std::string& chassis, std::
     ctx.host.EnsureAddress(names.port, *spec.address);
     outcome.changes.push_back("address " + spec.address->ToString() + " on " + names.port + ", link up");
   }
-}
-
-bool BridgeExists(ovs::OvsdbClient& local, const std::string& bridge, const Deadline& deadline) {
-  return ovs::OvsIndex(ovs::ReadState(local, deadline)).Bridge(bridge) != nullptr;
 }
 
 Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
@@ -138,7 +134,9 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
     changed = true;
     Append(outcome.changes, joined.changes);
     Append(outcome.notes, joined.notes);
-    if (update || BridgeExists(local, spec.bridge, ctx.deadline)) ApplyBridgeParts(spec, chassis.system_id, mtu, local, ctx, outcome);
+    // At start, ovn-controller may not yet have made br-int as these
+    // settings ask ('started' waits for that); a running network's is.
+    if (update) ApplyBridgeParts(spec, chassis.system_id, mtu, local, ctx, outcome);
 
     RunRecord record{spec.name, spec.bridge, mtu, spec.address, std::nullopt, SpecDigest(spec),
                      OvnRecord{remotes.nb, sw, chassis.system_id}};
@@ -221,10 +219,10 @@ Outcome VerifyOvnStarted(const NetworkSpec& spec, Context& ctx) {
       // ovn-controller makes the bridge and registers the chassis once it
       // sees the settings start wrote: give it most of what is left.
       const auto wait_for = milliseconds(ctx.deadline.remaining().count() * 2 / 3);
-      if (!ovn::WaitForBridge(local, spec.bridge, ctx.deadline.Within(wait_for)))
+      if (!ovn::WaitForBridge(local, spec.bridge, std::string(ToString(spec.datapath)), ctx.deadline.Within(wait_for)))
         throw Error("integration bridge", spec.bridge,
-                    "did not appear within " + std::to_string(wait_for.count()) +
-                        " ms: ovn-controller is not running on this host (it creates the bridge)",
+                    "did not appear (datapath " + std::string(ToString(spec.datapath)) + ") within " +
+                        std::to_string(wait_for.count()) + " ms: ovn-controller is not running on this host (it creates the bridge)",
                     "start ovn-controller, then start the network again");
       ovs::OvsdbClient sb = ovn::ConnectAny("OVN Southbound DB", remotes.sb, ctx.deadline);
       if (!ovn::WaitForChassis(sb, chassis, ctx.deadline.Within(wait_for)))

@@ -147,7 +147,7 @@ void AddNetworkOptions(CLI::App* app, NetworkOptions& net) {
 // The network for `host`: from --from FILE (a valid vxnet network) or flags.
 vxnet::NetworkSpec HostSpec(const std::string& from, const NetworkOptions& net) {
   if (from.empty()) {
-    if (net.peers.empty()) throw Error("host", "", "needs the network: --from FILE or --peer IP …");
+    if (net.peers.empty() && !net.ovn()) throw Error("host", "", "needs the network: --from FILE or --peer IP …");
     vxnet::NetworkSpec spec = ToSpec(net);
     if (auto errors = vxnet::ValidateSpec(spec); !errors.empty()) throw errors.front();
     return spec;

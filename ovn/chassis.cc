@@ -254,14 +254,26 @@ std::vector<std::string> EnsureHostPort(ovs::OvsdbClient& client, const std::str
   if (!TransactOrRetry(client, kOvs, ops, deadline, &result))
     throw Error("port", port, "could not be added: OVSDB changed underneath", "restart the network");
   ovs::WaitApplied(client, result.at(ops.size() - 1).at("rows").at(0).at("next_cfg").get<std::int64_t>(), deadline);
+  const Json verdict = client.Transact(kOvs, Json::array({{{"op", "select"}, {"table", "Interface"},
+                                                             {"where", Json::array({Json::array({"name", "==", port})})},
+                                                             {"columns", Json::array({"error", "ofport"})}}}),
+                                       deadline);
+  for (const auto& row : verdict.at(0).at("rows")) {
+    if (const Json& error = row.at("error"); error.is_string())
+      throw Error("host port", port, "ovs-vswitchd reports: " + Printable(error.get<std::string>(), 200),
+                  "check ovs-vswitchd's log and the integration bridge's datapath type");
+  }
   return changes;
 }
 
-bool WaitForBridge(ovs::OvsdbClient& client, const std::string& bridge, const Deadline& deadline) {
+bool WaitForBridge(ovs::OvsdbClient& client, const std::string& bridge, const std::string& datapath_type,
+                   const Deadline& deadline) {
   const auto left = deadline.remaining().count();
   if (left <= 20) return false;
+  Json where = Json::array({Json::array({"name", "==", bridge})});
+  if (!datapath_type.empty() && datapath_type != "system") where.push_back(Json::array({"datapath_type", "==", datapath_type}));
   const Json ops = Json::array({{{"op", "wait"}, {"timeout", left - 10}, {"table", "Bridge"},
-                                 {"where", Json::array({Json::array({"name", "==", bridge})})},
+                                 {"where", where},
                                  {"columns", Json::array({"name"})}, {"until", "!="}, {"rows", Json::array()}}});
   return TransactOrRetry(client, kOvs, ops, deadline);
 }

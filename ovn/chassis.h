@@ -74,8 +74,12 @@ std::vector<std::string> EnsureHostPort(ovs::OvsdbClient& client, const std::str
                                         const std::string& network, const std::string& lsp, const std::string& mac,
                                         std::optional<int> mtu, const Deadline& deadline);
 
-// Holds until a bridge named `bridge` exists in the local OVSDB (OVSDB's
-// own wait, no polling). False when the deadline passed first.
-bool WaitForBridge(ovs::OvsdbClient& client, const std::string& bridge, const Deadline& deadline);
+// Holds until a bridge named `bridge` exists in the local OVSDB, of
+// `datapath_type` unless that is "system" (which OVS also writes as ""):
+// ovn-controller may have made br-int before it saw the datapath type the
+// network asks for, and changes it once it does. OVSDB's own wait, no
+// polling. False when the deadline passed first.
+bool WaitForBridge(ovs::OvsdbClient& client, const std::string& bridge, const std::string& datapath_type,
+                   const Deadline& deadline);
 
 }  // namespace vxnet::ovn

@@ -15,7 +15,10 @@
 #     at most 5 lost, no chassis fight in ovn-controller's log, the port is
 #     then requested for host 2 only;
 #  6. net-destroy on host 3 leaves the others working, and removes only its
-#     own port; the guest's port goes with the guest.
+#     own port; the guest's port goes with the guest;
+#  7. with the Northbound DB down a guest's start is refused cleanly, a
+#     guest's and a network's stop still succeed.
+# Also vxnetctl status/reconcile/adopt in OVN mode (after 2).
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
@@ -91,6 +94,30 @@ for i in 1 2; do
     console "$i" | grep -q "VXGUEST FULLPING OK" && pass || fail "vm$i: a ping of exactly $mtu bytes did not cross"
 done
 
+# vxnetctl: status per chassis and port; a lost logical port is CRITICAL and
+# reconcile makes it again; adopt pins a guest's interfaceid.
+CTL=$VXNET_BUILD/ctl/vxnetctl
+sid2=$(hx 2 ovs-vsctl get Open_vSwitch . external_ids:system-id | tr -d '"')
+hx 2 "$CTL" status >"$WORK/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "chassis $sid2: registered" "$WORK/out" &&
+    grep -q "guest port ${ifid[2]} of domain 'vm2': bound to $sid2, up" "$WORK/out" && pass ||
+    fail "status on host 2: exit $rc: $(cat "$WORK/out")"
+lab_ovn_nbctl lsp-del "${ifid[2]}"
+hx 2 "$CTL" status >"$WORK/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "guest port ${ifid[2]} of domain 'vm2' has no logical port" "$WORK/out" && pass ||
+    fail "status after lsp-del: exit $rc: $(cat "$WORK/out")"
+hx 2 "$CTL" reconcile vxnet0 >"$WORK/out" 2>&1 && grep -q "add logical port ${ifid[2]}" "$WORK/out" && pass ||
+    fail "reconcile: $(cat "$WORK/out")"
+up2() { [ "$(lab_ovn_nbctl get Logical_Switch_Port "${ifid[2]}" up 2>/dev/null)" = true ]; }
+lab_wait 20 up2 && lab_wait 20 hx 1 ping -c 1 -W 1 10.100.1.2 && pass || fail "vm2 unreachable after reconcile"
+xml=$(lab_domain_xml 2 vmpin 08 10.100.1.8/16 10.100.1.1 "$("$GEN" interface --network vxnet0 --mtu "$mtu")")
+lab_virsh 2 define "$xml" >/dev/null
+hx 2 "$CTL" adopt vmpin >"$WORK/out" 2>&1 && grep -q "interface 52:54:00:00:01:08: interfaceid pinned to" "$WORK/out" && pass ||
+    fail "adopt: $(cat "$WORK/out")"
+lab_virsh 2 dumpxml --inactive vmpin | grep -q "<parameters interfaceid=" && pass || fail "adopt pinned no interfaceid"
+
 # 3. a guest whose interface declares 9000 is refused, by vxnet
 xml=$(lab_domain_xml 3 vmbig 09 10.100.1.9/16 10.100.1.1 "$(guest_iface 6a1e0c52-0000-4000-8000-000000000009 9000)")
 lab_virsh 3 define "$xml" >/dev/null
@@ -134,7 +161,6 @@ lost=$((${sent:-0} - ${got:-0}))
 echo "pings to vm1 during its migration: $sent sent, $lost lost"
 [ "${sent:-0}" -ge 200 ] && [ "$lost" -le 5 ] && pass || fail "$lost of $sent pings lost during the migration"
 [ "$(lab_virsh 2 domstate vm1)" = running ] && pass || fail "vm1 is not running on host 2"
-sid2=$(hx 2 ovs-vsctl get Open_vSwitch . external_ids:system-id | tr -d '"')
 rc=$(lab_ovn_nbctl get Logical_Switch_Port "${ifid[1]}" options:requested-chassis 2>&1 | tr -d '"')
 [ "$rc" = "$sid2" ] && pass || fail "vm1's port is requested for '$rc', not host 2's chassis $sid2"
 for i in 1 2; do
@@ -154,4 +180,18 @@ hx 4 ping -c 1 -W 2 10.100.1.1 >/dev/null && pass || fail "host 4 cannot reach v
 lab_virsh 2 destroy vm1 >/dev/null
 gone() { [ -z "$(lab_ovn_nbctl --bare --columns=name find Logical_Switch_Port name="${ifid[1]}")" ]; }
 lab_wait 10 gone && pass || fail "vm1's logical port survived the guest"
+
+# 7. Northbound DB down: a guest's start is refused cleanly, naming it; a
+# guest's stop and a network's stop still succeed (logged).
+nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- /usr/share/ovn/scripts/ovn-ctl stop_nb_ovsdb >/dev/null 2>&1
+xml=$(lab_domain_xml 4 vm4 04 10.100.1.4/16 10.100.1.2 "$(guest_iface 6a1e0c52-0000-4000-8000-000000000004 "$mtu")")
+lab_virsh 4 define "$xml" >/dev/null
+if lab_virsh 4 start vm4 >"$WORK/out" 2>&1; then
+    fail "vm4 started with the Northbound DB down"
+else
+    grep -q "vxnet: OVN Northbound DB '$NB': cannot be reached" "$WORK/out" && pass || fail "NB-down refusal: $(cat "$WORK/out")"
+fi
+lab_virsh 2 destroy vm2 >"$WORK/out" 2>&1 && pass || fail "destroying vm2 with the NB down: $(cat "$WORK/out")"
+lab_virsh 4 net-destroy vxnet0 >"$WORK/out" 2>&1 && pass || fail "net-destroy with the NB down: $(cat "$WORK/out")"
+hx 4 grep -q "op=stopped.*OVN Northbound DB" /var/log/vxnet/vxnet.log && pass || fail "host 4's log does not say why"
 finish
