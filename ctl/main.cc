@@ -153,6 +153,12 @@ int Plan(Env& env, const std::string& name) {
   const auto all = libvirt.Networks();
   const vxnet::NetworkSpec& spec = UsableActive(all, name, libvirt.uri());
   vxnet::engine::Context ctx = Ctx(env);
+  if (spec.is_ovn()) {
+    const auto lines = vxnet::engine::PlanOvnNetwork(spec, GuestPortsOn(spec.name, libvirt.RunningGuestInterfaces()), ctx);
+    if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
+    for (const auto& l : lines) std::cout << l << "\n";
+    return 0;
+  }
   const auto overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
   const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name);
   const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;

@@ -94,6 +94,25 @@ void ApplyBridgeParts(const NetworkSpec& spec, const std::string& chassis, std::
   }
 }
 
+// The chassis settings a network asks for; `before`: the Open_vSwitch
+// row's external_ids as read (an encap IP already set may stay).
+ovn::ChassisSettings WantedChassis(const NetworkSpec& spec, const OvnRemotes& remotes, const ovs::StringMap& before, Context& ctx) {
+  ovn::ChassisSettings want{remotes.sb, std::string(ToString(spec.ovn.encap)), "", std::string(ToString(spec.datapath)),
+                            spec.bridge};
+  const std::vector<IpAddress> sb_ips = ovn::RemoteAddresses(remotes.sb);
+  if (spec.local_ip) {
+    want.encap_ip = spec.local_ip->ToString();
+  } else if (!sb_ips.empty()) {
+    if (auto src = ctx.host.SourceAddress(sb_ips.front())) want.encap_ip = src->ToString();
+  }
+  if (want.encap_ip.empty() && !before.count("ovn-encap-ip"))
+    throw Error("network '" + spec.name + "' encap IP", "", "cannot be chosen: no route towards the Southbound DB " + remotes.sb,
+                "declare local-ip='…' (vxnet-gen --local-ip) or add a route");
+  return want;
+}
+
+bool ActiveHere(const Config& config, const std::string& network) { return ReadRunRecord(config.state_dir, network).has_value(); }
+
 Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
   Outcome outcome;
   outcome.managed = true;
@@ -103,18 +122,8 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
   ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", remotes.nb, ctx.deadline);
   ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
 
-  ovn::ChassisSettings want{remotes.sb, std::string(ToString(spec.ovn.encap)), "", std::string(ToString(spec.datapath)),
-                            spec.bridge};
-  const std::vector<IpAddress> sb_ips = ovn::RemoteAddresses(remotes.sb);
-  if (spec.local_ip) {
-    want.encap_ip = spec.local_ip->ToString();
-  } else if (!sb_ips.empty()) {
-    if (auto src = ctx.host.SourceAddress(sb_ips.front())) want.encap_ip = src->ToString();
-  }
   const ovs::StringMap before = ovn::ReadChassisSettings(local, ctx.deadline);
-  if (want.encap_ip.empty() && !before.count("ovn-encap-ip"))
-    throw Error("network '" + spec.name + "' encap IP", "", "cannot be chosen: no route towards the Southbound DB " + remotes.sb,
-                "declare local-ip='…' (vxnet-gen --local-ip) or add a route");
+  const ovn::ChassisSettings want = WantedChassis(spec, remotes, before, ctx);
   const std::string self = before.count("system-id") ? before.at("system-id") : "";
   const net::OverlayMtu overlay = OvnMtu(spec, remotes, self, ctx);  // refusals here change nothing
   Append(outcome.warnings, overlay.warnings);
@@ -123,8 +132,8 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
   bool changed = false;
   try {
     const ovn::ChassisPlan chassis = ovn::EnsureChassis(
-        local, want, spec.name, ctx.config.system_id_file,
-        [&](const std::string& n) { return ReadRunRecord(ctx.config.state_dir, n).has_value(); }, ctx.deadline);
+        local, want, spec.name, ctx.config.system_id_file, [&](const std::string& n) { return ActiveHere(ctx.config, n); },
+        ctx.deadline);
     Append(outcome.changes, chassis.Describe());
     const std::string sw = spec.logical_switch();
     const std::optional<ovn::PortRequest> host_port = HostPortRequest(spec, chassis.system_id);
@@ -366,6 +375,37 @@ Outcome EnsureOvnGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPor
     }
     return outcome;
   });
+}
+
+std::vector<std::string> PlanOvnNetwork(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx) {
+  std::vector<std::string> lines;
+  const OvnRemotes remotes = ResolveOvnRemotes(spec, ctx.config);
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+  ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
+  const ovs::StringMap before = ovn::ReadChassisSettings(local, ctx.deadline);
+  const bool has_id = before.count("system-id") && !before.at("system-id").empty();
+  const ovn::ChassisPlan chassis = ovn::PlanChassis(WantedChassis(spec, remotes, before, ctx), before, spec.name,
+                                                    has_id ? "" : "(a new system-id)",
+                                                    [&](const std::string& n) { return ActiveHere(ctx.config, n); });
+  Append(lines, chassis.Describe());
+  const ovs::OvsState state = ovs::ReadState(local, ctx.deadline);
+  if (record && record->overlay_mtu && ovs::OvsIndex(state).Bridge(spec.bridge))
+    Append(lines, ovs::PlanBridgeMtu(spec.name, spec.bridge, *record->overlay_mtu, state).Describe());
+  ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", remotes.nb, ctx.deadline);
+  const std::string sw = spec.logical_switch();
+  const std::optional<ovn::PortRequest> host_port = HostPortRequest(spec, chassis.system_id);
+  Append(lines, ovn::PlanJoin(ovn::ReadNb(nb, sw, host_port ? host_port->name : "", false, ctx.deadline), sw, spec.name,
+                              chassis.system_id, host_port)
+                    .changes);
+  if (host_port && !ovs::OvsIndex(state).Port(HostPortNames(spec.name, sw, chassis.system_id).port))
+    lines.push_back("add host port " + HostPortNames(spec.name, sw, chassis.system_id).port + " on " + spec.bridge);
+  for (const ovs::GuestPort& g : guests) {
+    if (g.interface_id.empty()) continue;
+    const ovn::PortRequest request{g.interface_id, {g.mac}, ""};
+    Append(lines, ovn::PlanAdmit(ovn::ReadNb(nb, sw, g.interface_id, false, ctx.deadline), sw, spec.name, chassis.system_id, request)
+                      .changes);
+  }
+  return lines;
 }
 
 OvnObservation ObserveOvn(const NetworkSpec& spec, const std::vector<std::string>& ports, Context& ctx) {

@@ -47,6 +47,9 @@ Outcome AdmitOvnPort(const NetworkSpec& spec, const NetworkPort& port, Context& 
 Outcome ReleaseOvnPort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx);
 // vxnetctl reconcile: the running guests' logical ports exist.
 Outcome EnsureOvnGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx);
+// vxnetctl plan: what UpdateOvnNetwork and EnsureOvnGuests would change,
+// one line each, changing nothing. Throws Error.
+std::vector<std::string> PlanOvnNetwork(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx);
 // The overlay MTU as derived now (no record). Throws Error.
 std::optional<int> DeriveOvnMtu(const NetworkSpec& spec, Context& ctx, std::vector<std::string>* warnings = nullptr);
 

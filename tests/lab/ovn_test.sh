@@ -18,7 +18,7 @@
 #     own port; the guest's port goes with the guest;
 #  7. with the Northbound DB down a guest's start is refused cleanly, a
 #     guest's and a network's stop still succeed.
-# Also vxnetctl status/reconcile/adopt in OVN mode (after 2).
+# Also vxnetctl status/plan/reconcile/adopt in OVN mode (after 2).
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
@@ -108,8 +108,12 @@ hx 2 "$CTL" status >"$WORK/out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && grep -q "guest port ${ifid[2]} of domain 'vm2' has no logical port" "$WORK/out" && pass ||
     fail "status after lsp-del: exit $rc: $(cat "$WORK/out")"
+hx 2 "$CTL" plan vxnet0 >"$WORK/out" 2>&1 && grep -q "^add logical port ${ifid[2]}" "$WORK/out" && pass ||
+    fail "plan does not show the repair: $(cat "$WORK/out")"
 hx 2 "$CTL" reconcile vxnet0 >"$WORK/out" 2>&1 && grep -q "add logical port ${ifid[2]}" "$WORK/out" && pass ||
     fail "reconcile: $(cat "$WORK/out")"
+hx 2 "$CTL" plan vxnet0 >"$WORK/out" 2>&1 && grep -q "nothing to change" "$WORK/out" && pass ||
+    fail "plan after reconcile: $(cat "$WORK/out")"
 up2() { [ "$(lab_ovn_nbctl get Logical_Switch_Port "${ifid[2]}" up 2>/dev/null)" = true ]; }
 lab_wait 20 up2 && lab_wait 20 hx 1 ping -c 1 -W 1 10.100.1.2 && pass || fail "vm2 unreachable after reconcile"
 xml=$(lab_domain_xml 2 vmpin 08 10.100.1.8/16 10.100.1.1 "$("$GEN" interface --network vxnet0 --mtu "$mtu")")
