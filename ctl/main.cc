@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "ctl/libvirt_view.h"
+#include "ctl/ovn_status.h"
 #include "ctl/status.h"
 #include "engine/network_engine.h"
 #include "net/overlay_mtu.h"
@@ -16,6 +18,7 @@
 #include "ovs/reconcile.h"
 #include "version.h"
 #include "xml/domain_xml.h"
+#include "xml/interface_pin.h"
 #include "xml/network_xml.h"
 #include "xml/xml_doc.h"
 
@@ -99,8 +102,12 @@ int Status(Env& env, const std::string& only, bool json) {
     }
     const vxnet::NetworkSpec spec = AppliedOf(n, env);
     vxnet::net::OverlayMtu overlay;
+    vxnet::engine::Context ctx = Ctx(env);
     try {
-      overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
+      if (spec.is_ovn())
+        overlay.mtu = vxnet::engine::DeriveOvnMtu(spec, ctx, &overlay.warnings);
+      else
+        overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
     } catch (const Error& e) {
       overlay.warnings.push_back(e.what());
     }
@@ -111,6 +118,16 @@ int Status(Env& env, const std::string& only, bool json) {
     inputs.config_problems = problems;
     inputs.config_notices = env.config.notices;
     statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));
+    if (spec.is_ovn()) {
+      std::vector<OvnGuestPort> ports;
+      std::vector<std::string> ids;
+      for (const auto& g : guests)
+        if (IsOn(g, spec.name)) {
+          ports.push_back({g.domain, g.iface.interface_id});
+          ids.push_back(g.iface.interface_id);
+        }
+      AddOvnFindings(statuses.back(), spec.logical_switch(), vxnet::engine::ObserveOvn(spec, ids, ctx), ports);
+    }
   }
   if (!found) throw Error("network", only, "is not a vxnet network of " + libvirt.uri(), "see 'virsh net-list --all'");
   int worst = kOk;
@@ -146,6 +163,12 @@ int Plan(Env& env, const std::string& name) {
   const auto all = libvirt.Networks();
   const vxnet::NetworkSpec spec = AppliedOf(UsableActive(all, name, libvirt.uri()), env);
   vxnet::engine::Context ctx = Ctx(env);
+  if (spec.is_ovn()) {
+    const auto lines = vxnet::engine::PlanOvnNetwork(spec, GuestPortsOn(spec.name, libvirt.RunningGuestInterfaces()), ctx);
+    if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
+    for (const auto& l : lines) std::cout << l << "\n";
+    return 0;
+  }
   const auto overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
   const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name);
   const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
@@ -272,12 +295,35 @@ int ApplyFile(Env& env, const std::string& file) {
 
 // ---- adopt ------------------------------------------------------------------
 
+// OVN mode binds ports by interfaceid: pin the one a running guest uses,
+// else a new one (the kernel's random UUID).
+std::optional<std::string> PinOvnInterfaceIds(LibvirtView& libvirt, const std::string& domain, const std::string& xml,
+                                              const std::set<std::string>& networks, std::vector<std::string>& changes) {
+  std::map<std::string, std::string> live;
+  for (const GuestInterface& g : libvirt.RunningGuestInterfaces())
+    if (g.domain == domain) {
+      std::string mac = g.iface.mac;
+      for (char& c : mac) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      live[mac] = g.iface.interface_id;
+    }
+  auto new_id = [] {
+    std::ifstream in("/proc/sys/kernel/random/uuid");
+    std::string id;
+    std::getline(in, id);
+    if (id.size() != 36) throw Error("random UUID", id, "could not be read from /proc/sys/kernel/random/uuid");
+    return id;
+  };
+  return vxnet::PinInterfaceIds(xml, networks, live, new_id, changes);
+}
+
 int Adopt(Env& env, const std::string& domain, bool all) {
   if (all == !domain.empty()) throw Error("adopt", domain, "needs exactly one of DOMAIN or --all");
   LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
   std::map<std::string, int> mtus;
+  std::set<std::string> ovn_networks;  // their guests' interfaceids get pinned
   for (const NetworkEntry& n : libvirt.Networks()) {
     if (!n.active || !n.usable()) continue;
+    if (n.definition.spec->is_ovn()) ovn_networks.insert(n.name);
     vxnet::engine::Context ctx = Ctx(env);
     if (const auto mtu = vxnet::engine::RecordedOverlayMtu(*n.definition.spec, ctx)) mtus[n.name] = *mtu;
   }
@@ -286,7 +332,9 @@ int Adopt(Env& env, const std::string& domain, bool all) {
     if (!all && name != domain) continue;
     ++found;
     std::vector<std::string> changes;
-    const std::optional<std::string> updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+    std::optional<std::string> updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+    if (!ovn_networks.empty())
+      if (auto pinned = PinOvnInterfaceIds(libvirt, name, updated ? *updated : xml, ovn_networks, changes)) updated = pinned;
     if (!updated) continue;
     try {
       libvirt.DefineDomain(name, *updated);

@@ -68,7 +68,9 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
 
   const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, s.overlay_mtu, overlay.own_addresses);
   try {
-    s.drift = ovs::PlanReconcile(desired, state).Describe();
+    // OVN mode: br-int is ovn-controller's; what vxnet made is checked by
+    // the OVN findings (ctl/ovn_status).
+    if (!spec.is_ovn()) s.drift = ovs::PlanReconcile(desired, state).Describe();
   } catch (const Error& e) {
     Raise(s, kCritical, e.what());
   }
@@ -154,6 +156,7 @@ std::string FormatText(const NetworkStatus& s) {
   std::string out = "network " + s.network + ": " + LevelName(s.level) + "\n";
   out += "  bridge " + s.bridge + ": mtu " + (s.bridge_mtu ? std::to_string(*s.bridge_mtu) : std::string("(no netdev)")) +
          " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
+  for (const auto& f : s.facts) out += "  " + f + "\n";
   for (const auto& t : s.tunnels)
     out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +
            (t.bfd_state.empty() ? "" : ", bfd " + t.bfd_state) + (t.error.empty() ? "" : ", error: " + t.error) + "\n";
@@ -176,6 +179,7 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
                      {"overlay_mtu", s.overlay_mtu ? nlohmann::json(*s.overlay_mtu) : nlohmann::json(nullptr)},
                      {"underlay_overlay_mtu", s.underlay_mtu ? nlohmann::json(*s.underlay_mtu) : nlohmann::json(nullptr)},
                      {"bridge_mtu", s.bridge_mtu ? nlohmann::json(*s.bridge_mtu) : nlohmann::json(nullptr)},
+                     {"facts", s.facts},
                      {"drift", s.drift},
                      {"problems", s.problems}};
     j["tunnels"] = nlohmann::json::array();

@@ -50,6 +50,7 @@ struct NetworkStatus {
   std::optional<int> bridge_mtu;     // the kernel netdev's, nullopt: missing
   std::vector<TunnelStatus> tunnels;
   std::vector<TapStatus> taps;       // guest ports on the bridge
+  std::vector<std::string> facts;    // mode-specific lines (OVN: chassis, switch, ports)
   std::vector<std::string> drift;    // what a reconcile would change
   std::vector<std::string> problems;  // each raises the level
   Level level = kOk;

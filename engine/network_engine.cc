@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/guest_mtu.h"
+#include "engine/ovn_engine.h"
 #include "net/overlay_mtu.h"
 #include "ovs/reconcile.h"
 #include "xml/domain_xml.h"
@@ -162,7 +163,8 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
                    mtu,
                    spec.address,
                    spec.attach_bridge ? std::optional<std::string>(AttachVethNames(spec).ovs_end) : std::nullopt,
-                   SpecDigest(spec)};
+                   SpecDigest(spec),
+                   std::nullopt};
   if (record != previous) {
     try {
       WriteRunRecord(ctx.config.state_dir, record);
@@ -221,22 +223,26 @@ NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
 }
 
 Outcome StartNetwork(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return StartOvnNetwork(spec, ctx);
   return Guarded([&] { return Apply(spec, ctx, Mode::kStart); });
 }
 
 Outcome UpdateNetwork(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return UpdateOvnNetwork(spec, ctx);
   return Guarded([&] { return Apply(spec, ctx, Mode::kUpdate); });
 }
 
 std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx) {
   const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
   if (record && record->overlay_mtu) return record->overlay_mtu;
+  if (spec.is_ovn()) return DeriveOvnMtu(spec, ctx);
   return net::ComputeOverlayMtu(spec, ctx.host).mtu;
 }
 
 // A broken overlay must fail here, at net-start, not later at guest start
 // ("Cannot get interface MTU on 'ovs-sw0': No such device").
 Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return VerifyOvnStarted(spec, ctx);
   return Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
@@ -283,7 +289,9 @@ Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
 
 TeardownTarget TargetFor(const std::string& network, const std::string& bridge, const NetworkSpec* spec,
                          const std::optional<RunRecord>& record) {
-  TeardownTarget t{network, bridge, std::nullopt, std::nullopt};
+  TeardownTarget t{network, bridge, std::nullopt, std::nullopt, std::nullopt};
+  if (spec && spec->is_ovn()) t.ovn = OvnRecord{spec->ovn.nb, spec->logical_switch(), ""};
+  if (record && record->network == network && record->ovn) t.ovn = record->ovn;
   if (spec) {
     if (!spec->bridge.empty()) t.bridge = spec->bridge;
     t.address = spec->address;
@@ -298,6 +306,7 @@ TeardownTarget TargetFor(const std::string& network, const std::string& bridge, 
 }
 
 Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
+  if (target.ovn) return StopOvnNetwork(target, ctx);
   return Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
@@ -327,8 +336,16 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
   });
 }
 
+Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx) {
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, network);
+  if ((spec && spec->is_ovn()) || (record && record->ovn)) return ReleaseOvnPort(network, spec, port, ctx);
+  Outcome outcome;
+  outcome.managed = true;
+  return outcome;
+}
+
 Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx) {
-  return Guarded([&] {
+  Outcome plugged = Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
     if (guests.empty()) return outcome;
@@ -336,6 +353,11 @@ Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& g
     outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, guests, ctx.deadline).changes;
     return outcome;
   });
+  // OVN mode: the taps bind only where their logical ports exist.
+  if (!spec.is_ovn() || plugged.exit_status != 0) return plugged;
+  Outcome ports = EnsureOvnGuests(spec, guests, ctx);
+  ports.changes.insert(ports.changes.begin(), plugged.changes.begin(), plugged.changes.end());
+  return ports;
 }
 
 namespace {
@@ -389,7 +411,7 @@ bool AlreadyRunningWith(const std::string& status_file, const std::string& mac) 
 // a hot-plug; a start the qemu hook did not see (it is not installed) is
 // checked against the domain's persistent definition.
 Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx) {
-  return Guarded([&] {
+  Outcome admitted = Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
     const std::optional<int> mtu = RecordedOverlayMtu(spec, ctx);
@@ -438,6 +460,13 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
     }
     return outcome;
   });
+  // OVN mode: once the guest may start, its logical port (named by its
+  // interfaceid) makes ovn-controller bind the tap libvirt is about to add.
+  if (!spec.is_ovn() || admitted.exit_status != 0) return admitted;
+  Outcome bound = AdmitOvnPort(spec, port, ctx);
+  bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
+  bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
+  return bound;
 }
 
 }  // namespace vxnet::engine

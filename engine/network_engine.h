@@ -56,6 +56,7 @@ struct TeardownTarget {
   std::string bridge;
   std::optional<Cidr> address;
   std::optional<std::string> attach_veth;  // the OVS end; its peer goes with it
+  std::optional<OvnRecord> ovn;            // an OVN-mode network: what it joined
 };
 // From whatever is known: the record (what start made) first, then the
 // spec, then libvirt's <bridge name>.
@@ -71,6 +72,12 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx);
 // 'port-created': re-asserts the bridge MTU recorded at start (libvirt
 // copies the bridge's MTU to the new tap), then the guest MTU policy.
 Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx);
+
+// 'port-deleted': in OVN mode the guest's logical port is removed, unless
+// another chassis now has it (a live migration's source); in full-mesh
+// mode there is nothing to do. `spec` may be null (unreadable metadata):
+// the run record says the mode then.
+Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx);
 
 // vxnetctl reconcile after OVS lost its database: plugs the running
 // guests' taps (as libvirt's live domain XML names them) back into the

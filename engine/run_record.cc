@@ -124,6 +124,8 @@ std::optional<RunRecord> ReadRunRecord(const std::string& state_dir, const std::
     if (j->contains("address") && (*j)["address"].is_string()) r.address = Cidr::Parse((*j)["address"].get<std::string>());
     if (j->contains("attach_veth") && (*j)["attach_veth"].is_string()) r.attach_veth = (*j)["attach_veth"].get<std::string>();
     if (j->contains("spec_digest") && (*j)["spec_digest"].is_string()) r.spec_digest = (*j)["spec_digest"].get<std::string>();
+    if (j->contains("ovn") && (*j)["ovn"].is_object())
+      r.ovn = OvnRecord{(*j)["ovn"].value("nb", ""), (*j)["ovn"].value("switch", ""), (*j)["ovn"].value("chassis", "")};
     return r;
   } catch (const Json::exception&) {
     return std::nullopt;
@@ -136,6 +138,7 @@ void WriteRunRecord(const std::string& state_dir, const RunRecord& record) {
   if (record.overlay_mtu) j["overlay_mtu"] = *record.overlay_mtu;
   if (record.address) j["address"] = record.address->ToString();
   if (record.attach_veth) j["attach_veth"] = *record.attach_veth;
+  if (record.ovn) j["ovn"] = Json{{"nb", record.ovn->nb}, {"switch", record.ovn->logical_switch}, {"chassis", record.ovn->chassis}};
   WriteAtomically(state_dir + "/network", RunRecordPath(state_dir, record.network), j.dump() + "\n", state_dir);
 }
 

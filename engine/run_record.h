@@ -16,6 +16,16 @@
 
 namespace vxnet::engine {
 
+// What an OVN-mode start joined, so 'stopped' and port-deleted find it
+// whatever the metadata says by then.
+struct OvnRecord {
+  std::string nb;              // the Northbound DB remotes used
+  std::string logical_switch;  // the switch joined
+  std::string chassis;         // this host's system-id (the chassis name)
+
+  bool operator==(const OvnRecord&) const = default;
+};
+
 struct RunRecord {
   std::string network;
   std::string bridge;
@@ -23,6 +33,7 @@ struct RunRecord {
   std::optional<Cidr> address;            // the host's overlay address
   std::optional<std::string> attach_veth;  // the OVS end of the veth pair
   std::string spec_digest;                 // of the network spec applied
+  std::optional<OvnRecord> ovn;            // set for a network in OVN mode
 
   bool operator==(const RunRecord&) const = default;
 };

@@ -43,6 +43,8 @@ Outcome Dispatch(Operation op, bool admits, const LibvirtNetwork& net, const Hoo
     outcome = engine::StopNetwork(engine::TargetFor(net.name, net.bridge, spec, record), ctx);
   } else if (op == Operation::kPortDeleted) {
     outcome.managed = true;
+    if (!ValidateNetwork(net).empty()) spec = nullptr;
+    if (data.port) outcome = engine::ReleasePort(net.name, spec, *data.port, ctx);
   } else {
     std::vector<Error> errors = ValidateNetwork(net);
     if (!errors.empty()) throw errors.front();

@@ -45,6 +45,20 @@ void ReadOverlay(const xmlNode* overlay, NetworkSpec& spec) {
     } else if (name == "bfd") {
       if (value != "true" && value != "false") throw Error("vxnet bfd", value, "must be 'true' or 'false'");
       spec.bfd = value == "true";
+    } else if (name == "mode") {
+      auto m = ParseNetworkMode(value);
+      if (!m) throw Error("vxnet mode", value, "must be 'mesh' or 'ovn'");
+      spec.mode = *m;
+    } else if (name == "ovn-nb") {
+      spec.ovn.nb = value;
+    } else if (name == "ovn-sb") {
+      spec.ovn.sb = value;
+    } else if (name == "encap") {
+      auto e = ParseEncap(value);
+      if (!e) throw Error("vxnet encap", value, "must be 'geneve' or 'vxlan'");
+      spec.ovn.encap = *e;
+    } else if (name == "switch") {
+      spec.ovn.logical_switch = value;
     } else if (name == "guest-mtu-policy") {
       auto p = ParseGuestMtuPolicy(value);
       if (!p) throw Error("vxnet guest-mtu-policy", value, "must be 'warn' or 'strict'");
@@ -170,8 +184,17 @@ void AddOverlay(xmlNode* parent, const NetworkSpec& spec, bool with_namespace) {
     xmlSetNs(overlay, ns);
   }
   auto attr = SetAttribute;
-  attr(overlay, "vni", std::to_string(spec.vni));
-  attr(overlay, "dst-port", std::to_string(spec.dst_port));
+  if (spec.is_ovn()) {
+    // Only what OVN mode uses: OVN chooses tunnel keys and finds the peers.
+    attr(overlay, "mode", "ovn");
+    if (!spec.ovn.nb.empty()) attr(overlay, "ovn-nb", spec.ovn.nb);
+    if (!spec.ovn.sb.empty()) attr(overlay, "ovn-sb", spec.ovn.sb);
+    attr(overlay, "encap", std::string(ToString(spec.ovn.encap)));
+    if (!spec.ovn.logical_switch.empty()) attr(overlay, "switch", spec.ovn.logical_switch);
+  } else {
+    attr(overlay, "vni", std::to_string(spec.vni));
+    attr(overlay, "dst-port", std::to_string(spec.dst_port));
+  }
   attr(overlay, "datapath", std::string(ToString(spec.datapath)));
   attr(overlay, "mtu", spec.mtu ? std::to_string(*spec.mtu) : "auto");
   if (spec.local_ip) attr(overlay, "local-ip", spec.local_ip->ToString());

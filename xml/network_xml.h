@@ -13,6 +13,12 @@
 //     </vxnet:overlay>
 //   </metadata>
 //
+// or, for a network in OVN mode (no peers: OVN finds the chassis):
+//
+//     <vxnet:overlay mode="ovn" ovn-nb="tcp:198.18.0.100:6641"
+//                    ovn-sb="tcp:198.18.0.100:6642" encap="geneve"
+//                    switch="vxnet0" datapath="netdev" address="10.100.0.1/16"/>
+//
 // The URI is fixed forever (docs/xml-format.md); prefixes are not, so
 // parsing goes by namespace URI only.
 #include <optional>

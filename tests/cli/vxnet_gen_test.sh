@@ -174,4 +174,19 @@ cmp -s "$WORK/out" "$WORK/iface-dir.xml" && pass || fail "the built-in template 
 virt-xml-validate "$WORK/dom.xml" domain >/dev/null 2>&1 && pass || fail "the interface snippet is not valid in a domain"
 expect_run "interface bad mtu" 1 "$GEN" interface --mtu 99999 && expect_one_line_error "interface bad mtu" "guest MTU '99999'"
 
+# OVN mode: the XML passes all three layers (libvirt's schema and parser
+# keep the metadata); full-mesh settings and ssl: remotes are refused; no
+# host files.
+OVN="--mode ovn --ovn-nb tcp:198.18.0.100:6641 --ovn-sb tcp:198.18.0.100:6642 --address 10.100.0.1/16"
+expect_run "ovn network" 0 "$GEN" network $OVN -o "$WORK/ovn.xml"
+grep -q "<bridge name=\"br-int\"/>" "$WORK/ovn.xml" && grep -q 'mode="ovn"' "$WORK/ovn.xml" && grep -q 'encap="geneve"' "$WORK/ovn.xml" \
+    && ! grep -q 'vni=' "$WORK/ovn.xml" && pass || fail "ovn network XML: $(cat "$WORK/ovn.xml")"
+expect_run "check ovn" 0 "$GEN" check "$WORK/ovn.xml"
+expect_run "ovn from config" 0 "$GEN" network --mode ovn
+check_bad "ovn with peers" "peers '1': are not used in OVN mode" $OVN --peer 198.18.0.2
+check_bad "ovn ssl" "ssl: remotes are not supported" --ovn-nb ssl:198.18.0.100:6641
+check_bad "ovn bad encap" "encap 'gre': must be 'geneve' or 'vxlan'" --mode ovn --encap gre
+check_bad "mesh with ovn options" "mode 'mesh': contradicts the OVN options" --mode mesh --ovn-nb tcp:198.18.0.100:6641 --peer 198.18.0.2
+expect_run "host ovn" 1 "$GEN" host --format nftables --from "$WORK/ovn.xml" && expect_one_line_error "host ovn" "has no host files"
+
 finish

@@ -12,6 +12,10 @@
 #   lab_vxnet_up I [OPTS]    define and start vxnet0 (lab_network_xml) on host I
 #   lab_underlay_up I        (re)make host I's underlay bridge br-phy and address
 #   lab_stop_libvirtd I / lab_start_libvirtd I
+#   lab_ovn_central          OVN central (NB, SB, northd) in its own namespace
+#                            at 198.18.0.100 (NB tcp:…:6641, SB tcp:…:6642)
+#   lab_ovn_controller I     ovn-controller on host I (private /run/ovn,
+#                            /var/lib/ovn); lab_ovn_nbctl ARGS… on central
 # Host I is a network namespace plus a private mount namespace (held by a
 # "holder" process) with its own /run, /var and /etc (overlays), /etc/libvirt; in it
 # run ovsdb-server and ovs-vswitchd (userspace datapath) at their default
@@ -360,6 +364,52 @@ $iface
 </domain>
 XML
     echo "$file"
+}
+
+# OVN central on the underlay, in a namespace of its own ("host" 100 of
+# the lab: the same private /run, /var and /etc as a host, so its databases
+# go nowhere else). The userspace datapath does not complete partial
+# checksums, so TCP towards hosts' OVS (OVSDB to the central) needs tx
+# checksum offload off on the veths and the switch.
+LAB_OVN_IP=198.18.0.100
+lab_ovn_central() {
+    local ns=$LAB_PREFIX-ovn dir=$LAB_DIR/ovn sw=$LAB_PREFIX-sw i
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$sw" link add hovn type veth peer name eth0 netns "$ns"
+    ip -n "$sw" link set hovn master br0 up
+    ip -n "$ns" link set eth0 mtu "$(ip -n "$sw" -o link show br0 | sed 's/.* mtu \([0-9]*\).*/\1/')" up
+    ip -n "$ns" addr add "$LAB_OVN_IP/24" dev eth0
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K hovn tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K br0 tx off >/dev/null 2>&1
+    for ((i = 1; i <= LAB_HOSTS; i++)); do
+        ip netns exec "$sw" ethtool -K "h$i" tx off >/dev/null 2>&1
+        ip netns exec "$LAB_PREFIX-h$i" ethtool -K eth0 tx off >/dev/null 2>&1
+    done
+    _lab_host_files "$dir"
+    setsid -f ip netns exec "$ns" unshare -m --propagation private "$LAB_SELF" _lab_holder "$dir" \
+        </dev/null >"$dir/holder.log" 2>&1
+    lab_wait 10 test -s "$dir/holder.pid" || { lab_log "ovn central: holder did not start"; return 1; }
+    nsenter -t "$(cat "$dir/holder.pid")" -m -n -- /usr/share/ovn/scripts/ovn-ctl --no-monitor \
+        --db-nb-create-insecure-remote=yes --db-sb-create-insecure-remote=yes start_northd >"$dir/ovn-ctl.log" 2>&1 ||
+        { lab_log "ovn central did not start: $(cat "$dir/ovn-ctl.log")"; return 1; }
+    lab_wait 20 lab_ovn_nbctl ls-list || { lab_log "ovn central: NB does not answer"; return 1; }
+}
+
+# ovn-nbctl / ovn-sbctl against the central (test tooling, not product code).
+lab_ovn_nbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-nbctl --timeout=10 "$@"; }
+lab_ovn_sbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-sbctl --timeout=10 "$@"; }
+
+# lab_ovn_controller I: ovn-controller on host I. Its chassis settings are
+# the hook's job; only the host name is set here, since the emulated hosts
+# share one UTS namespace.
+lab_ovn_controller() {
+    ip netns exec "$LAB_PREFIX-h$1" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$LAB_PREFIX-sw" ethtool -K "h$1" tx off >/dev/null 2>&1
+    hx "$1" ovs-vsctl --timeout=10 set Open_vSwitch . external_ids:hostname="lab-h$1"
+    hx "$1" /usr/share/ovn/scripts/ovn-ctl --no-monitor start_controller >"$LAB_DIR/h$1/ovn-ctl.log" 2>&1 ||
+        { lab_log "host $1: ovn-controller did not start: $(cat "$LAB_DIR/h$1/ovn-ctl.log")"; return 1; }
 }
 
 # Only when run as a program (the holder).

@@ -32,7 +32,7 @@ NetworkSpec Spec(std::vector<std::string> peers) {
 
 TEST(RunRecord, WrittenReadAndRemoved) {
   TempDir dir;
-  RunRecord r{"vxnet0", "ovs-sw0", 1450, Cidr::Parse("10.100.0.1/16"), "vxa0", "abc"};
+  RunRecord r{"vxnet0", "ovs-sw0", 1450, Cidr::Parse("10.100.0.1/16"), "vxa0", "abc", std::nullopt};
   WriteRunRecord(dir.path(), r);
   EXPECT_EQ(ReadRunRecord(dir.path(), "vxnet0"), r);
   EXPECT_EQ(ReadRunRecord(dir.path(), "other"), std::nullopt);
@@ -61,7 +61,7 @@ TEST(GuestRecord, FindsInterfacesByMacWhateverTheCase) {
 TEST(AppliedSpec, TheRecordSaysWhichDefinitionWasApplied) {
   const NetworkSpec live = Spec({"198.18.0.2"});
   const NetworkSpec persistent = Spec({"198.18.0.2", "198.18.0.3"});
-  RunRecord record{"vxnet0", "ovs-sw0", 1450, std::nullopt, std::nullopt, SpecDigest(persistent)};
+  RunRecord record{"vxnet0", "ovs-sw0", 1450, std::nullopt, std::nullopt, SpecDigest(persistent), std::nullopt};
   EXPECT_EQ(AppliedSpec(live, &persistent, record), persistent);
   record.spec_digest = SpecDigest(live);
   EXPECT_EQ(AppliedSpec(live, &persistent, record), live);
