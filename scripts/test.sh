@@ -72,7 +72,7 @@ if command -v clang++ >/dev/null; then
     for target in hookdata ovsdb_stream; do
         case $target in
             hookdata) corpus=$fuzz/corpus/hookdata extra="-dict=$top/fuzz/xml.dict -max_len=8192" ;;
-            *) corpus=$fuzz/corpus/ovsdb extra="-max_len=4096" ;;
+            *) corpus=$fuzz/corpus/ovsdb extra="-dict=$top/fuzz/ovsdb.dict -max_len=4096" ;;
         esac
         log=$fuzz/fuzz_$target.log
         # shellcheck disable=SC2086
