@@ -2,6 +2,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -158,6 +159,13 @@ NetworkEntry Describe(virNetworkPtr net, bool inactive_definition) {
     // Still say whether it is vxnet's, as far as the text tells.
     if (xml.find(kVxnetNamespace) != std::string::npos) e.definition.metadata_error = err;
   }
+  if (e.active && e.persistent && !flags) {
+    const std::string config = Take(virNetworkGetXMLDesc(net, VIR_NETWORK_XML_INACTIVE));
+    try {
+      if (!config.empty()) e.persistent_definition = ParseNetworkXml(config);
+    } catch (const Error&) {
+    }
+  }
   return e;
 }
 
@@ -218,6 +226,31 @@ void LibvirtView::StartNetwork(const std::string& name) {
   const std::string why = rc < 0 ? LastError() : "";
   virNetworkFree(net);
   if (rc < 0) throw Error("network", name, "cannot be started: " + why);
+}
+
+void LibvirtView::DefineNetwork(const std::string& xml) {
+  Armed armed(watchdog_, "defining a network");
+  virNetworkPtr net = virNetworkDefineXML(conn_, xml.c_str());
+  if (!net) throw Error("network definition", "", "refused by libvirt: " + LastError());
+  virNetworkFree(net);
+}
+
+bool LibvirtView::SetLiveMetadata(const std::string& network, const std::string& element, const std::string& ns_uri) {
+  // int virNetworkSetMetadata(virNetworkPtr, int type, const char* metadata,
+  //                           const char* key, const char* uri, unsigned int flags)
+  using SetMetadata = int (*)(virNetworkPtr, int, const char*, const char*, const char*, unsigned int);
+  const auto set = reinterpret_cast<SetMetadata>(dlsym(RTLD_DEFAULT, "virNetworkSetMetadata"));
+  if (!set) return false;
+  constexpr int kMetadataElement = 2;   // VIR_NETWORK_METADATA_ELEMENT
+  constexpr unsigned kAffectLive = 1;   // VIR_NETWORK_UPDATE_AFFECT_LIVE
+  Armed armed(watchdog_, "setting a network's metadata");
+  virNetworkPtr net = virNetworkLookupByName(conn_, network.c_str());
+  if (!net) throw Error("network", network, "cannot be found: " + LastError());
+  const int rc = set(net, kMetadataElement, element.c_str(), "vxnet", ns_uri.c_str(), kAffectLive);
+  const std::string why = rc < 0 ? LastError() : "";
+  virNetworkFree(net);
+  if (rc < 0) throw Error("network", network, "live metadata cannot be set: " + why);
+  return true;
 }
 
 std::vector<std::pair<std::string, std::string>> LibvirtView::PersistentDomains() {

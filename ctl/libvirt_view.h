@@ -26,6 +26,9 @@ struct NetworkEntry {
   // itself could not be read (then `definition` is empty).
   LibvirtNetwork definition;
   std::optional<std::string> parse_error;
+  // For an active network that is also defined: its persistent definition
+  // (which 'vxnetctl apply' may have changed while it runs).
+  std::optional<LibvirtNetwork> persistent_definition;
 
   bool vxnet() const { return definition.managed(); }
   // vxnet's and readable by this version.
@@ -67,6 +70,13 @@ class LibvirtView {
   std::vector<GuestInterface> RunningGuestInterfaces();
   // virsh net-start. Throws Error with libvirt's message.
   void StartNetwork(const std::string& name);
+  // virsh net-define. Throws Error with libvirt's message.
+  void DefineNetwork(const std::string& xml);
+  // Replaces vxnet's metadata element in a running network's live
+  // definition (virNetworkSetMetadata, libvirt 9.7 and later, looked up at
+  // run time). false when this libvirt has no such call; throws Error when
+  // it has and fails.
+  bool SetLiveMetadata(const std::string& network, const std::string& element, const std::string& ns_uri);
   // Persistent domains: name and inactive definition (with secrets, so a
   // redefinition keeps them).
   std::vector<std::pair<std::string, std::string>> PersistentDomains();

@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "ctl/libvirt_view.h"
+#include "ctl/ovn_status.h"
 #include "ctl/status.h"
 #include "engine/network_engine.h"
 #include "net/overlay_mtu.h"
@@ -16,7 +18,9 @@
 #include "ovs/reconcile.h"
 #include "version.h"
 #include "xml/domain_xml.h"
+#include "xml/interface_pin.h"
 #include "xml/network_xml.h"
+#include "xml/xml_doc.h"
 
 namespace {
 
@@ -58,6 +62,15 @@ std::vector<vxnet::ovs::GuestPort> GuestPortsOn(const std::string& network, cons
   return out;
 }
 
+// What an active, usable network runs with: its live definition, or the
+// persistent one 'vxnetctl apply' applied (libvirt < 9.7 keeps the live
+// metadata until a restart).
+vxnet::NetworkSpec AppliedOf(const NetworkEntry& n, const Env& env) {
+  const auto& p = n.persistent_definition;
+  const vxnet::NetworkSpec* persistent = p && p->spec && vxnet::ValidateNetwork(*p).empty() ? &*p->spec : nullptr;
+  return vxnet::engine::AppliedSpec(*n.definition.spec, persistent, vxnet::engine::ReadRunRecord(env.config.state_dir, n.name));
+}
+
 // ---- status ---------------------------------------------------------------
 
 int Status(Env& env, const std::string& only, bool json) {
@@ -87,20 +100,34 @@ int Status(Env& env, const std::string& only, bool json) {
       AddConfigFindings(statuses.back(), problems, env.config.notices);
       continue;
     }
-    const vxnet::NetworkSpec& spec = *n.definition.spec;
+    const vxnet::NetworkSpec spec = AppliedOf(n, env);
     vxnet::net::OverlayMtu overlay;
+    vxnet::engine::Context ctx = Ctx(env);
     try {
-      overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
+      if (spec.is_ovn())
+        overlay.mtu = vxnet::engine::DeriveOvnMtu(spec, ctx, &overlay.warnings);
+      else
+        overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
     } catch (const Error& e) {
       overlay.warnings.push_back(e.what());
     }
     InspectInputs inputs;
     if (const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name)) inputs.recorded_mtu = record->overlay_mtu;
     for (const auto& g : guests)
-      if (IsOn(g, spec.name)) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac});
+      if (IsOn(g, spec.name)) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
     inputs.config_problems = problems;
     inputs.config_notices = env.config.notices;
     statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));
+    if (spec.is_ovn()) {
+      std::vector<OvnGuestPort> ports;
+      std::vector<std::string> ids;
+      for (const auto& g : guests)
+        if (IsOn(g, spec.name)) {
+          ports.push_back({g.domain, g.iface.interface_id});
+          ids.push_back(g.iface.interface_id);
+        }
+      AddOvnFindings(statuses.back(), spec.logical_switch(), vxnet::engine::ObserveOvn(spec, ids, ctx), ports);
+    }
   }
   if (!found) throw Error("network", only, "is not a vxnet network of " + libvirt.uri(), "see 'virsh net-list --all'");
   int worst = kOk;
@@ -120,13 +147,13 @@ int Status(Env& env, const std::string& only, bool json) {
 
 // ---- plan, reconcile --------------------------------------------------------
 
-const vxnet::NetworkSpec& UsableActive(const std::vector<NetworkEntry>& all, const std::string& name, const std::string& uri) {
+const NetworkEntry& UsableActive(const std::vector<NetworkEntry>& all, const std::string& name, const std::string& uri) {
   for (const auto& n : all) {
     if (n.name != name) continue;
     if (!n.vxnet()) throw Error("network", name, "is not a vxnet network (no vxnet metadata)");
     if (!n.active) throw Error("network", name, "is not active", "virsh net-start " + name);
     if (!n.usable()) throw Error::Plain(n.problem());
-    return *n.definition.spec;
+    return n;
   }
   throw Error("network", name, "is not a network of " + uri, "see 'virsh net-list --all'");
 }
@@ -134,8 +161,14 @@ const vxnet::NetworkSpec& UsableActive(const std::vector<NetworkEntry>& all, con
 int Plan(Env& env, const std::string& name) {
   LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
   const auto all = libvirt.Networks();
-  const vxnet::NetworkSpec& spec = UsableActive(all, name, libvirt.uri());
+  const vxnet::NetworkSpec spec = AppliedOf(UsableActive(all, name, libvirt.uri()), env);
   vxnet::engine::Context ctx = Ctx(env);
+  if (spec.is_ovn()) {
+    const auto lines = vxnet::engine::PlanOvnNetwork(spec, GuestPortsOn(spec.name, libvirt.RunningGuestInterfaces()), ctx);
+    if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
+    for (const auto& l : lines) std::cout << l << "\n";
+    return 0;
+  }
   const auto overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
   const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name);
   const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
@@ -181,7 +214,7 @@ int Reconcile(Env& env, const std::string& only, bool all, bool inactive) {
       }
       continue;
     }
-    const vxnet::NetworkSpec& spec = *n.definition.spec;
+    const vxnet::NetworkSpec spec = inactive ? *n.definition.spec : AppliedOf(n, env);
     vxnet::engine::Context ctx = Ctx(env);
     vxnet::engine::Outcome o = vxnet::engine::UpdateNetwork(spec, ctx);
     if (o.exit_status == 0) {
@@ -201,14 +234,96 @@ int Reconcile(Env& env, const std::string& only, bool all, bool inactive) {
   return failed ? 1 : 0;
 }
 
+// ---- apply ------------------------------------------------------------------
+
+// Defines (or redefines, keeping libvirt's UUID) a vxnet network from a file
+// and, when it runs, brings the host to it at once, without a restart: peers
+// added or removed, BFD, policy. What was applied is recorded, so status,
+// reconcile and the hook's 'updated' go by it although libvirt before 9.7
+// keeps the old metadata in the running network's live definition.
+int ApplyFile(Env& env, const std::string& file) {
+  env.config.RequireClean();
+  const std::optional<std::string> text = vxnet::ReadXmlFile(file);
+  if (!text) throw Error("network file", file, "cannot be read");
+  vxnet::LibvirtNetwork parsed = vxnet::ParseNetworkXml(*text);
+  if (!parsed.managed()) throw Error("network file", file, vxnet::UnmanagedReason(parsed));
+  if (auto errors = vxnet::ValidateNetwork(parsed); !errors.empty()) throw errors.front();
+  LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
+  if (auto why = libvirt.NotThisHostsSystemDaemon())
+    throw Error("libvirt connection", libvirt.uri(), "is not this host's own: " + *why, "run vxnetctl on the host itself");
+  const std::optional<NetworkEntry> existing = libvirt.Network(parsed.name);
+  vxnet::NetworkSpec spec = *parsed.spec;
+  std::string xml = *text;
+  if (existing && !existing->definition.uuid.empty() && existing->definition.uuid != parsed.uuid) {
+    xml = vxnet::WithNetworkUuid(*text, existing->definition.uuid);
+    spec.uuid = existing->definition.uuid;
+    if (!parsed.uuid.empty())
+      std::cout << spec.name << ": keeping libvirt's UUID " << existing->definition.uuid << " (the file has " << parsed.uuid
+                << ")\n";
+  }
+  const bool running = existing && existing->active;
+  if (running && existing->usable() && AppliedOf(*existing, env).bridge != spec.bridge)
+    throw Error("network '" + spec.name + "' bridge", spec.bridge,
+                "differs from the bridge '" + AppliedOf(*existing, env).bridge + "' its running guests are plugged into",
+                "define it with virsh net-define and restart the network, or keep the bridge name");
+  libvirt.DefineNetwork(xml);
+  std::cout << spec.name << ": defined" << (existing ? " (replacing the previous definition)" : "") << "\n";
+  if (!running) {
+    std::cout << spec.name << ": not active; 'virsh net-start " << spec.name << "' starts it with this definition\n";
+    return 0;
+  }
+  vxnet::engine::Context ctx = Ctx(env);
+  const vxnet::engine::Outcome o = vxnet::engine::UpdateNetwork(spec, ctx);
+  for (const auto& c : o.changes) std::cout << spec.name << ": " << c << "\n";
+  for (const auto& w : o.warnings) std::cerr << "vxnetctl: " << spec.name << ": " << w << "\n";
+  if (o.exit_status != 0) {
+    std::cerr << "vxnetctl: " << spec.name << ": " << o.message << " (the definition is saved: it applies at the next "
+              << "restart)\n";
+    return 1;
+  }
+  try {
+    if (libvirt.SetLiveMetadata(spec.name, vxnet::FormatOverlayElement(spec), vxnet::kVxnetNamespace))
+      std::cout << spec.name << ": live definition updated\n";
+    else
+      std::cout << spec.name << ": applied; this libvirt keeps the previous settings in the running network's live "
+                << "definition until it restarts, and vxnet goes by what was applied\n";
+  } catch (const Error& e) {
+    std::cerr << "vxnetctl: " << e.what() << " (applied all the same; vxnet goes by what was applied)\n";
+  }
+  return 0;
+}
+
 // ---- adopt ------------------------------------------------------------------
+
+// OVN mode binds ports by interfaceid: pin the one a running guest uses,
+// else a new one (the kernel's random UUID).
+std::optional<std::string> PinOvnInterfaceIds(LibvirtView& libvirt, const std::string& domain, const std::string& xml,
+                                              const std::set<std::string>& networks, std::vector<std::string>& changes) {
+  std::map<std::string, std::string> live;
+  for (const GuestInterface& g : libvirt.RunningGuestInterfaces())
+    if (g.domain == domain) {
+      std::string mac = g.iface.mac;
+      for (char& c : mac) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      live[mac] = g.iface.interface_id;
+    }
+  auto new_id = [] {
+    std::ifstream in("/proc/sys/kernel/random/uuid");
+    std::string id;
+    std::getline(in, id);
+    if (id.size() != 36) throw Error("random UUID", id, "could not be read from /proc/sys/kernel/random/uuid");
+    return id;
+  };
+  return vxnet::PinInterfaceIds(xml, networks, live, new_id, changes);
+}
 
 int Adopt(Env& env, const std::string& domain, bool all) {
   if (all == !domain.empty()) throw Error("adopt", domain, "needs exactly one of DOMAIN or --all");
   LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
   std::map<std::string, int> mtus;
+  std::set<std::string> ovn_networks;  // their guests' interfaceids get pinned
   for (const NetworkEntry& n : libvirt.Networks()) {
     if (!n.active || !n.usable()) continue;
+    if (n.definition.spec->is_ovn()) ovn_networks.insert(n.name);
     vxnet::engine::Context ctx = Ctx(env);
     if (const auto mtu = vxnet::engine::RecordedOverlayMtu(*n.definition.spec, ctx)) mtus[n.name] = *mtu;
   }
@@ -217,11 +332,15 @@ int Adopt(Env& env, const std::string& domain, bool all) {
     if (!all && name != domain) continue;
     ++found;
     std::vector<std::string> changes;
-    const std::optional<std::string> updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+    std::optional<std::string> updated = vxnet::AdoptInterfaceMtus(xml, mtus, changes);
+    if (!ovn_networks.empty())
+      if (auto pinned = PinOvnInterfaceIds(libvirt, name, updated ? *updated : xml, ovn_networks, changes)) updated = pinned;
     if (!updated) continue;
     try {
       libvirt.DefineDomain(name, *updated);
-      for (const auto& c : changes) std::cout << c << "\n";
+      for (const auto& c : changes)
+        std::cout << c << "; effective at the guest's next start (virsh shutdown, then start: a reboot from inside "
+                          "keeps the running MTU)\n";
       ++changed;
     } catch (const Error& e) {
       std::cerr << "vxnetctl: " << e.what() << "\n";
@@ -265,7 +384,8 @@ int Prune(Env& env) {
   if (libvirt.Networks().empty())
     throw Error("prune", libvirt.uri(),
                 "refused: libvirt lists no networks at all while OVS holds vxnet state of " + std::to_string(owners.size()) +
-                    " network(s); is this the libvirtd that runs them?");
+                    " network(s); is this the libvirtd that runs them?",
+                "if those networks are really gone, remove their ports with ovs-vsctl (external_ids:vxnet-network names them)");
   int failed = 0, pruned = 0;
   for (const auto& [network, bridge] : owners) {
     const std::optional<NetworkEntry> entry = libvirt.Network(network);  // asked per owner
@@ -325,6 +445,12 @@ int main(int argc, char** argv) {
   adopt->add_option("DOMAIN", adopt_dom, "Domain");
   adopt->add_flag("--all", adopt_all, "Every persistent domain");
 
+  std::string apply_file;
+  CLI::App* apply = app.add_subcommand(
+      "apply", "Define or redefine a vxnet network from FILE (keeping libvirt's UUID) and, if it runs, bring the host to "
+               "it now, without a restart (e.g. peers added or removed)");
+  apply->add_option("FILE", apply_file, "Network XML, e.g. from vxnet-gen network")->required();
+
   CLI::App* prune = app.add_subcommand(
       "prune", "Remove what vxnet owns in OVS for networks this host's libvirtd says are not active");
 
@@ -348,6 +474,7 @@ int main(int argc, char** argv) {
     if (*plan) return Plan(env, plan_net);
     if (*reconcile) return Reconcile(env, rec_net, all, inactive);
     if (*adopt) return Adopt(env, adopt_dom, adopt_all);
+    if (*apply) return ApplyFile(env, apply_file);
     if (*prune) return Prune(env);
   } catch (const Error& e) {
     if (*status) {

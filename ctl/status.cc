@@ -68,7 +68,9 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
 
   const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, s.overlay_mtu, overlay.own_addresses);
   try {
-    s.drift = ovs::PlanReconcile(desired, state).Describe();
+    // OVN mode: br-int is ovn-controller's; what vxnet made is checked by
+    // the OVN findings (ctl/ovn_status).
+    if (!spec.is_ovn()) s.drift = ovs::PlanReconcile(desired, state).Describe();
   } catch (const Error& e) {
     Raise(s, kCritical, e.what());
   }
@@ -110,6 +112,18 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     t.mtu = link ? link->mtu : 0;
     t.plugged = on_bridge.count(t.name) > 0;
     const std::string who = "guest tap " + t.name + (t.domain.empty() ? "" : " of domain '" + t.domain + "'");
+    // What the guest itself believes: only <mtu> (virtio host_mtu) tells it.
+    if (!t.domain.empty() && s.overlay_mtu) {
+      const std::string iface = "domain '" + t.domain + "' interface " + t.mac;
+      if (t.declared_mtu && *t.declared_mtu > *s.overlay_mtu)
+        Raise(s, kCritical, iface + " declares MTU " + std::to_string(*t.declared_mtu) + ", above the overlay MTU " +
+                                std::to_string(*s.overlay_mtu) + ": its larger packets are lost; 'vxnetctl adopt " +
+                                t.domain + "' lowers it, effective at the guest's next start");
+      else if (!t.declared_mtu && *s.overlay_mtu < 1500)
+        Raise(s, kWarning, iface + " declares no MTU: the guest assumes 1500 on this " + std::to_string(*s.overlay_mtu) +
+                               " overlay and loses larger packets; 'vxnetctl adopt " + t.domain +
+                               "' sets it, effective at the guest's next start");
+    }
     if (!link) {
       Raise(s, kCritical, who + " does not exist on this host");
     } else if (!t.plugged) {
@@ -126,13 +140,13 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   std::set<std::string> seen;
   for (const GuestTap& g : inputs.guests) {
     if (g.tap.empty() || !seen.insert(g.tap).second) continue;
-    check_tap({g.tap, 0, g.domain, true});
+    check_tap({g.tap, 0, g.domain, true, g.mac, g.declared_mtu});
   }
   for (const auto& [name, uuid] : on_bridge) {
     const ovs::PortRow& port = state.ports.at(uuid);
     if (name == spec.bridge || port.external_ids.count(kOwnerKey) || seen.count(name)) continue;
     if (!host.Link(name)) continue;  // not a kernel device: not a tap
-    check_tap({name, 0, "", true});
+    check_tap({name, 0, "", true, "", std::nullopt});
   }
   return s;
 }
@@ -142,12 +156,15 @@ std::string FormatText(const NetworkStatus& s) {
   std::string out = "network " + s.network + ": " + LevelName(s.level) + "\n";
   out += "  bridge " + s.bridge + ": mtu " + (s.bridge_mtu ? std::to_string(*s.bridge_mtu) : std::string("(no netdev)")) +
          " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
+  for (const auto& f : s.facts) out += "  " + f + "\n";
   for (const auto& t : s.tunnels)
     out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +
            (t.bfd_state.empty() ? "" : ", bfd " + t.bfd_state) + (t.error.empty() ? "" : ", error: " + t.error) + "\n";
   for (const auto& t : s.taps)
-    out += "  guest tap " + t.name + (t.domain.empty() ? "" : " (" + t.domain + ")") + ": " +
-           (t.mtu ? "mtu " + std::to_string(t.mtu) : std::string("no device")) + (t.plugged ? "" : ", not plugged") + "\n";
+    out += "  guest tap " + t.name + (t.domain.empty() ? "" : " (" + t.domain + " " + t.mac + ")") + ": " +
+           (t.mtu ? "mtu " + std::to_string(t.mtu) : std::string("no device")) +
+           (t.domain.empty() ? "" : ", declared " + (t.declared_mtu ? std::to_string(*t.declared_mtu) : std::string("none"))) +
+           (t.plugged ? "" : ", not plugged") + "\n";
   for (const auto& p : s.problems) out += "  ! " + p + "\n";
   return out;
 }
@@ -162,6 +179,7 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
                      {"overlay_mtu", s.overlay_mtu ? nlohmann::json(*s.overlay_mtu) : nlohmann::json(nullptr)},
                      {"underlay_overlay_mtu", s.underlay_mtu ? nlohmann::json(*s.underlay_mtu) : nlohmann::json(nullptr)},
                      {"bridge_mtu", s.bridge_mtu ? nlohmann::json(*s.bridge_mtu) : nlohmann::json(nullptr)},
+                     {"facts", s.facts},
                      {"drift", s.drift},
                      {"problems", s.problems}};
     j["tunnels"] = nlohmann::json::array();
@@ -170,7 +188,12 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
           {{"name", t.name}, {"peer", t.peer}, {"link_state", t.link_state}, {"bfd", t.bfd_state}, {"error", t.error}});
     j["taps"] = nlohmann::json::array();
     for (const auto& t : s.taps)
-      j["taps"].push_back({{"name", t.name}, {"mtu", t.mtu}, {"domain", t.domain}, {"plugged", t.plugged}});
+      j["taps"].push_back({{"name", t.name},
+                           {"mtu", t.mtu},
+                           {"domain", t.domain},
+                           {"mac", t.mac},
+                           {"declared_mtu", t.declared_mtu ? nlohmann::json(*t.declared_mtu) : nlohmann::json(nullptr)},
+                           {"plugged", t.plugged}});
     all.push_back(std::move(j));
   }
   return all.dump(2) + "\n";

@@ -25,11 +25,14 @@ struct TapStatus {
   int mtu = 0;             // 0: no such kernel device
   std::string domain;      // "" when no running guest claims it
   bool plugged = true;     // a port of the network's bridge in OVS
+  std::string mac;
+  std::optional<long long> declared_mtu;  // the guest interface's <mtu>
 };
 
 // A running guest's interface on this network, from libvirt's live XML.
 struct GuestTap {
   std::string domain, tap, mac;
+  std::optional<long long> declared_mtu;
 };
 
 // What else Inspect weighs, beyond OVS and the host.
@@ -47,6 +50,7 @@ struct NetworkStatus {
   std::optional<int> bridge_mtu;     // the kernel netdev's, nullopt: missing
   std::vector<TunnelStatus> tunnels;
   std::vector<TapStatus> taps;       // guest ports on the bridge
+  std::vector<std::string> facts;    // mode-specific lines (OVN: chassis, switch, ports)
   std::vector<std::string> drift;    // what a reconcile would change
   std::vector<std::string> problems;  // each raises the level
   Level level = kOk;

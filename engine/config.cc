@@ -17,8 +17,9 @@ namespace vxnet::engine {
 
 namespace {
 
-constexpr std::array<const char*, 8> kKeys = {"ovsdb",           "timeout",           "log_level",          "log_file",
-                                              "guest_mtu_policy", "libvirt_state_dir", "libvirt_config_dir", "state_dir"};
+constexpr std::array<const char*, 11> kKeys = {"ovsdb",           "timeout",           "log_level",          "log_file",
+                                               "guest_mtu_policy", "libvirt_state_dir", "libvirt_config_dir", "state_dir",
+                                               "ovn_nb",          "ovn_sb",            "system_id_file"};
 
 std::string Trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r");
@@ -91,6 +92,12 @@ void Apply(Config& config, const std::string& key, const std::string& value) {
     auto p = ParseGuestMtuPolicy(value);
     if (!p) throw Error("", value, "guest_mtu_policy must be warn or strict");
     config.guest_mtu_policy = *p;
+  } else if (key == "ovn_nb" || key == "ovn_sb") {
+    if (auto e = CheckOvsdbRemotes(key, value)) throw Error("", value, "OVN database " + e->limit());
+    (key == "ovn_nb" ? config.ovn_nb : config.ovn_sb) = value;
+  } else if (key == "system_id_file") {
+    if (!IsAbsolutePath(value)) throw Error("", value, "system_id_file must be an absolute path");
+    config.system_id_file = value;
   } else if (key == "libvirt_state_dir" || key == "libvirt_config_dir" || key == "state_dir") {
     if (!IsAbsolutePath(value)) throw Error("", value, key + " must be an absolute path");
     (key == "libvirt_state_dir" ? config.libvirt_state_dir

@@ -39,6 +39,11 @@ struct Config {
   // vxnet's own runtime records (what each active network was started
   // with); per boot, like the networks themselves.
   std::string state_dir = "/run/vxnet";
+  // OVN mode: the databases a network uses when its metadata names none,
+  // so every host can share one network XML; and where this host's OVS
+  // system-id is kept when vxnet has to create one (as ovs-ctl does).
+  std::string ovn_nb, ovn_sb;
+  std::string system_id_file = "/etc/openvswitch/system-id.conf";
 
   std::vector<Error> problems;       // refuse vxnet's admissions
   std::vector<std::string> notices;  // logged only

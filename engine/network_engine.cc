@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <exception>
 
+#include <unistd.h>
+
 #include "engine/guest_mtu.h"
+#include "engine/ovn_engine.h"
 #include "net/overlay_mtu.h"
 #include "ovs/reconcile.h"
 #include "xml/domain_xml.h"
@@ -163,7 +166,8 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
                    mtu,
                    spec.address,
                    spec.attach_bridge ? std::optional<std::string>(AttachVethNames(spec).ovs_end) : std::nullopt,
-                   SpecDigest(spec)};
+                   SpecDigest(spec),
+                   std::nullopt};
   if (record != previous) {
     try {
       WriteRunRecord(ctx.config.state_dir, record);
@@ -197,23 +201,51 @@ std::string SpecDigest(const NetworkSpec& spec) {
   return buf;
 }
 
+const NetworkSpec& AppliedSpec(const NetworkSpec& live, const NetworkSpec* persistent,
+                               const std::optional<RunRecord>& record) {
+  if (!record || record->spec_digest.empty() || !persistent) return live;
+  const std::string applied = record->spec_digest;
+  if (SpecDigest(live) == applied) return live;
+  return SpecDigest(*persistent) == applied ? *persistent : live;
+}
+
+NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
+  const std::optional<RunRecord> record = ReadRunRecord(config.state_dir, live.name);
+  // The usual case, decided without reading the persistent definition.
+  if (!record || record->spec_digest.empty() || SpecDigest(live) == record->spec_digest) return live;
+  if (live.name.find('/') != std::string::npos) return live;
+  const std::optional<std::string> text = ReadXmlFile(config.libvirt_config_dir + "/qemu/networks/" + live.name + ".xml");
+  if (!text) return live;
+  try {
+    const LibvirtNetwork persistent = ParseNetworkXml(*text);
+    if (!persistent.managed() || !ValidateNetwork(persistent).empty()) return live;
+    return AppliedSpec(live, &*persistent.spec, record);
+  } catch (const Error&) {
+    return live;
+  }
+}
+
 Outcome StartNetwork(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return StartOvnNetwork(spec, ctx);
   return Guarded([&] { return Apply(spec, ctx, Mode::kStart); });
 }
 
 Outcome UpdateNetwork(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return UpdateOvnNetwork(spec, ctx);
   return Guarded([&] { return Apply(spec, ctx, Mode::kUpdate); });
 }
 
 std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx) {
   const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
   if (record && record->overlay_mtu) return record->overlay_mtu;
+  if (spec.is_ovn()) return DeriveOvnMtu(spec, ctx);
   return net::ComputeOverlayMtu(spec, ctx.host).mtu;
 }
 
 // A broken overlay must fail here, at net-start, not later at guest start
 // ("Cannot get interface MTU on 'ovs-sw0': No such device").
 Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
+  if (spec.is_ovn()) return VerifyOvnStarted(spec, ctx);
   return Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
@@ -260,7 +292,9 @@ Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
 
 TeardownTarget TargetFor(const std::string& network, const std::string& bridge, const NetworkSpec* spec,
                          const std::optional<RunRecord>& record) {
-  TeardownTarget t{network, bridge, std::nullopt, std::nullopt};
+  TeardownTarget t{network, bridge, std::nullopt, std::nullopt, std::nullopt};
+  if (spec && spec->is_ovn()) t.ovn = OvnRecord{spec->ovn.nb, spec->logical_switch(), ""};
+  if (record && record->network == network && record->ovn) t.ovn = record->ovn;
   if (spec) {
     if (!spec->bridge.empty()) t.bridge = spec->bridge;
     t.address = spec->address;
@@ -275,6 +309,7 @@ TeardownTarget TargetFor(const std::string& network, const std::string& bridge, 
 }
 
 Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
+  if (target.ovn) return StopOvnNetwork(target, ctx);
   return Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
@@ -304,8 +339,16 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
   });
 }
 
+Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx) {
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, network);
+  if ((spec && spec->is_ovn()) || (record && record->ovn)) return ReleaseOvnPort(network, spec, port, ctx);
+  Outcome outcome;
+  outcome.managed = true;
+  return outcome;
+}
+
 Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx) {
-  return Guarded([&] {
+  Outcome plugged = Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
     if (guests.empty()) return outcome;
@@ -313,13 +356,65 @@ Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& g
     outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, guests, ctx.deadline).changes;
     return outcome;
   });
+  // OVN mode: the taps bind only where their logical ports exist.
+  if (!spec.is_ovn() || plugged.exit_status != 0) return plugged;
+  Outcome ports = EnsureOvnGuests(spec, guests, ctx);
+  ports.changes.insert(ports.changes.begin(), plugged.changes.begin(), plugged.changes.end());
+  return ports;
 }
+
+namespace {
+
+// An interface on a vxnet network that the qemu hook did not see at
+// prepare, on a running domain: a hot-plug. libvirt gives port-created no
+// MTU and no domain XML for it, and writes it to no file before the attach
+// completes, so its MTU cannot be checked by any hook.
+Outcome HotPlug(const NetworkSpec& spec, const NetworkPort& port, int mtu, Context& ctx, Outcome outcome) {
+  const std::string who = "domain '" + Printable(port.owner_name) + "' interface " + Printable(port.mac);
+  const std::string line = "vxnet-gen interface --network " + spec.name + " --mtu " + std::to_string(mtu);
+  if (EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy) == GuestMtuPolicy::kStrict) {
+    outcome.exit_status = 1;
+    outcome.message =
+        std::string("vxnet: ") +
+        Error(who, "",
+              "hot-plugged onto network '" + spec.name +
+                  "', whose guest-mtu-policy 'strict' admits only interfaces whose MTU vxnet checked, and libvirt "
+                  "shows no hook the MTU of a hot-plugged interface",
+              "attach it with 'virsh attach-device --config' (checked at the guest's next start), declaring <mtu size='" +
+                  std::to_string(mtu) + "'/> (" + line + ")")
+            .what();
+  } else {
+    outcome.warnings.push_back(who + ": hot-plugged onto network '" + spec.name + "' (overlay MTU " + std::to_string(mtu) +
+                               "), its MTU unchecked: it must declare <mtu size='" + std::to_string(mtu) + "'/> (" + line +
+                               "), or the guest assumes 1500 and loses larger packets");
+  }
+  return outcome;
+}
+
+// Whether the domain's live status file lists this interface already: a
+// running guest's port seen again (a libvirtd restart), not a new one.
+bool AlreadyRunningWith(const std::string& status_file, const std::string& mac) {
+  const std::optional<std::string> text = ReadXmlFile(status_file);
+  if (!text) return false;
+  try {
+    const Domain d = ParseDomainXml(*text);
+    return std::any_of(d.interfaces.begin(), d.interfaces.end(),
+                       [&](const DomainInterface& i) { return Lower(i.mac) == Lower(mac); });
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
 
 // port-created runs before libvirt creates the tap, which copies the
 // bridge's MTU: re-assert it first (OVS lets an internal port's MTU drift).
-// Then the guest policy, as far as the domain's definition can be read.
+// Then: a port the qemu hook admitted at prepare (a start, a restore, an
+// incoming migration) needs nothing more; a new port on a running guest is
+// a hot-plug; a start the qemu hook did not see (it is not installed) is
+// checked against the domain's persistent definition.
 Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx) {
-  return Guarded([&] {
+  Outcome admitted = Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
     const std::optional<int> mtu = RecordedOverlayMtu(spec, ctx);
@@ -327,42 +422,54 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
     ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
     outcome.changes = ovs::EnsureBridgeMtu(client, spec.name, spec.bridge, *mtu, ctx.deadline).changes;
 
+    if (const auto guest = ReadGuestRecord(ctx.config.state_dir, port.owner_uuid); guest && guest->Find(port.mac))
+      return outcome;  // admitted at prepare
     const std::string domain = port.owner_name;
-    std::optional<Domain> definition;
-    for (const std::string& path : {ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml",
-                                    ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml"}) {
-      if (domain.empty() || domain.find('/') != std::string::npos) break;
-      std::optional<std::string> text = ReadXmlFile(path);
-      if (!text) continue;
-      try {
-        Domain d = ParseDomainXml(*text);
-        const bool has_port = std::any_of(d.interfaces.begin(), d.interfaces.end(),
-                                          [&](const DomainInterface& i) { return Lower(i.mac) == Lower(port.mac); });
-        if (has_port) {
-          definition = std::move(d);
-          break;
-        }
-      } catch (const Error& e) {
-        outcome.warnings.push_back(path + ": " + e.what());
-      }
-    }
-    if (!definition) {
-      outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
-                                 ": not found in its definition (hot-plug or transient domain); guest MTU not checked here");
+    if (domain.empty() || domain.find('/') != std::string::npos) {
+      outcome.warnings.push_back("port-created for a domain with no usable name; guest MTU not checked");
       return outcome;
     }
-    for (const DomainInterface& iface : definition->interfaces) {
-      if (Lower(iface.mac) != Lower(port.mac)) continue;
-      GuestVerdict verdict = CheckGuestInterface(domain, iface, spec.name, *mtu,
-                                                 EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy));
-      outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
-      if (verdict.refusal) {
-        outcome.exit_status = 1;
-        outcome.message = std::string("vxnet: ") + verdict.refusal->what();
+    const std::string status_file = ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml";
+    if (access(status_file.c_str(), F_OK) == 0) {
+      if (AlreadyRunningWith(status_file, port.mac)) return outcome;
+      return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
+    }
+    // A start the qemu hook did not see: its persistent definition tells.
+    const std::string definition_file = ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml";
+    std::optional<Domain> definition;
+    if (const std::optional<std::string> text = ReadXmlFile(definition_file)) {
+      try {
+        definition = ParseDomainXml(*text);
+      } catch (const Error& e) {
+        outcome.warnings.push_back(definition_file + ": " + e.what());
       }
+    }
+    const DomainInterface* iface = nullptr;
+    if (definition)
+      for (const DomainInterface& i : definition->interfaces)
+        if (Lower(i.mac) == Lower(port.mac)) iface = &i;
+    if (!iface) {
+      outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
+                                 ": neither admitted by the qemu hook nor in a definition (is "
+                                 "/etc/libvirt/hooks/qemu.d/vxnet installed?); guest MTU not checked");
+      return outcome;
+    }
+    GuestVerdict verdict = CheckGuestInterface(domain, *iface, spec.name, *mtu,
+                                               EffectivePolicy(spec.guest_mtu_policy, ctx.config.guest_mtu_policy));
+    outcome.warnings.insert(outcome.warnings.end(), verdict.warnings.begin(), verdict.warnings.end());
+    if (verdict.refusal) {
+      outcome.exit_status = 1;
+      outcome.message = std::string("vxnet: ") + verdict.refusal->what();
     }
     return outcome;
   });
+  // OVN mode: once the guest may start, its logical port (named by its
+  // interfaceid) makes ovn-controller bind the tap libvirt is about to add.
+  if (!spec.is_ovn() || admitted.exit_status != 0) return admitted;
+  Outcome bound = AdmitOvnPort(spec, port, ctx);
+  bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
+  bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
+  return bound;
 }
 
 }  // namespace vxnet::engine

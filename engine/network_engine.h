@@ -56,6 +56,7 @@ struct TeardownTarget {
   std::string bridge;
   std::optional<Cidr> address;
   std::optional<std::string> attach_veth;  // the OVS end; its peer goes with it
+  std::optional<OvnRecord> ovn;            // an OVN-mode network: what it joined
 };
 // From whatever is known: the record (what start made) first, then the
 // spec, then libvirt's <bridge name>.
@@ -72,6 +73,12 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx);
 // copies the bridge's MTU to the new tap), then the guest MTU policy.
 Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx);
 
+// 'port-deleted': in OVN mode the guest's logical port is removed, unless
+// another chassis now has it (a live migration's source); in full-mesh
+// mode there is nothing to do. `spec` may be null (unreadable metadata):
+// the run record says the mode then.
+Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx);
+
 // vxnetctl reconcile after OVS lost its database: plugs the running
 // guests' taps (as libvirt's live domain XML names them) back into the
 // network's bridge, as libvirt would. exit_status 1 when it cannot.
@@ -83,5 +90,17 @@ std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx);
 
 // A stable digest of a spec: what was applied, for status and records.
 std::string SpecDigest(const NetworkSpec& spec);
+
+// The settings a running network runs with. libvirt before 9.7 cannot
+// change a running network's metadata, so after `vxnetctl apply` the live
+// definition still holds the old settings and the persistent one the
+// applied ones; the run record's digest tells which was applied, and that
+// one holds until the network restarts. Without a record: the live one.
+const NetworkSpec& AppliedSpec(const NetworkSpec& live, const NetworkSpec* persistent,
+                               const std::optional<RunRecord>& record);
+
+// The same, with the persistent definition read from libvirt's config
+// directory (the hook may not ask libvirt itself).
+NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config);
 
 }  // namespace vxnet::engine

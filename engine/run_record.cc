@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,7 +25,87 @@ bool SafeName(const std::string& network) {
   return !network.empty() && network.find('/') == std::string::npos && network != "." && network != "..";
 }
 
+// Writes `text` to `path` atomically (a temporary file, then rename).
+void WriteAtomically(const std::string& dir, const std::string& path, const std::string& text, const std::string& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int err = errno;
+  if (fd >= 0) ok = (close(fd) == 0) && ok;
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = ok ? errno : err;
+    unlink(tmp.c_str());
+    throw Error("record", path, std::string("cannot be written: ") + std::strerror(e),
+                "check that " + state_dir + " is writable by root (state_dir in vxnet.conf)");
+  }
+}
+
+std::optional<Json> ReadJson(const std::string& path) {
+  const std::optional<std::string> text = ReadXmlFile(path);  // size-capped read
+  if (!text) return std::nullopt;
+  Json j = Json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return j;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string GuestRecordPath(const std::string& state_dir, const std::string& uuid) {
+  return state_dir + "/guest/" + uuid + ".json";
+}
+
 }  // namespace
+
+const AdmittedInterface* GuestRecord::Find(const std::string& mac) const {
+  const std::string wanted = Lower(mac);
+  for (const auto& i : interfaces)
+    if (i.mac == wanted) return &i;
+  return nullptr;
+}
+
+std::optional<GuestRecord> ReadGuestRecord(const std::string& state_dir, const std::string& uuid) {
+  if (!SafeName(uuid)) return std::nullopt;
+  const std::optional<Json> j = ReadJson(GuestRecordPath(state_dir, uuid));
+  if (!j) return std::nullopt;
+  try {
+    GuestRecord r;
+    r.domain = j->at("domain").get<std::string>();
+    r.uuid = j->at("uuid").get<std::string>();
+    if (r.uuid != uuid) return std::nullopt;
+    for (const auto& i : j->at("interfaces")) {
+      AdmittedInterface a;
+      a.mac = Lower(i.at("mac").get<std::string>());
+      a.network = i.at("network").get<std::string>();
+      if (i.contains("declared_mtu") && i["declared_mtu"].is_number_integer()) a.declared_mtu = i["declared_mtu"].get<long long>();
+      r.interfaces.push_back(std::move(a));
+    }
+    return r;
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
+}
+
+void WriteGuestRecord(const std::string& state_dir, const GuestRecord& record) {
+  if (!SafeName(record.uuid)) throw Error("domain uuid", record.uuid, "cannot name a record file");
+  Json interfaces = Json::array();
+  for (const auto& i : record.interfaces) {
+    Json one{{"mac", Lower(i.mac)}, {"network", i.network}};
+    if (i.declared_mtu) one["declared_mtu"] = *i.declared_mtu;
+    interfaces.push_back(std::move(one));
+  }
+  const Json j{{"domain", record.domain}, {"uuid", record.uuid}, {"interfaces", interfaces}};
+  WriteAtomically(state_dir + "/guest", GuestRecordPath(state_dir, record.uuid), j.dump() + "\n", state_dir);
+}
+
+void RemoveGuestRecord(const std::string& state_dir, const std::string& uuid) {
+  if (!SafeName(uuid)) return;
+  unlink(GuestRecordPath(state_dir, uuid).c_str());
+}
 
 std::string RunRecordPath(const std::string& state_dir, const std::string& network) {
   return state_dir + "/network/" + network + ".json";
@@ -32,19 +113,19 @@ std::string RunRecordPath(const std::string& state_dir, const std::string& netwo
 
 std::optional<RunRecord> ReadRunRecord(const std::string& state_dir, const std::string& network) {
   if (!SafeName(network)) return std::nullopt;
-  const std::optional<std::string> text = ReadXmlFile(RunRecordPath(state_dir, network));  // size-capped read
-  if (!text) return std::nullopt;
-  const Json j = Json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
+  const std::optional<Json> j = ReadJson(RunRecordPath(state_dir, network));
+  if (!j) return std::nullopt;
   try {
     RunRecord r;
-    r.network = j.at("network").get<std::string>();
-    r.bridge = j.at("bridge").get<std::string>();
+    r.network = j->at("network").get<std::string>();
+    r.bridge = j->at("bridge").get<std::string>();
     if (r.network != network) return std::nullopt;
-    if (j.contains("overlay_mtu") && j["overlay_mtu"].is_number_integer()) r.overlay_mtu = j["overlay_mtu"].get<int>();
-    if (j.contains("address") && j["address"].is_string()) r.address = Cidr::Parse(j["address"].get<std::string>());
-    if (j.contains("attach_veth") && j["attach_veth"].is_string()) r.attach_veth = j["attach_veth"].get<std::string>();
-    if (j.contains("spec_digest") && j["spec_digest"].is_string()) r.spec_digest = j["spec_digest"].get<std::string>();
+    if (j->contains("overlay_mtu") && (*j)["overlay_mtu"].is_number_integer()) r.overlay_mtu = (*j)["overlay_mtu"].get<int>();
+    if (j->contains("address") && (*j)["address"].is_string()) r.address = Cidr::Parse((*j)["address"].get<std::string>());
+    if (j->contains("attach_veth") && (*j)["attach_veth"].is_string()) r.attach_veth = (*j)["attach_veth"].get<std::string>();
+    if (j->contains("spec_digest") && (*j)["spec_digest"].is_string()) r.spec_digest = (*j)["spec_digest"].get<std::string>();
+    if (j->contains("ovn") && (*j)["ovn"].is_object())
+      r.ovn = OvnRecord{(*j)["ovn"].value("nb", ""), (*j)["ovn"].value("switch", ""), (*j)["ovn"].value("chassis", "")};
     return r;
   } catch (const Json::exception&) {
     return std::nullopt;
@@ -57,22 +138,8 @@ void WriteRunRecord(const std::string& state_dir, const RunRecord& record) {
   if (record.overlay_mtu) j["overlay_mtu"] = *record.overlay_mtu;
   if (record.address) j["address"] = record.address->ToString();
   if (record.attach_veth) j["attach_veth"] = *record.attach_veth;
-  const std::string dir = state_dir + "/network";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const std::string path = RunRecordPath(state_dir, record.network);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const std::string text = j.dump() + "\n";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int err = errno;
-  if (fd >= 0) ok = (close(fd) == 0) && ok;
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = ok ? errno : err;
-    unlink(tmp.c_str());
-    throw Error("run record", path, std::string("cannot be written: ") + std::strerror(e),
-                "check that " + state_dir + " is writable by root (state_dir in vxnet.conf)");
-  }
+  if (record.ovn) j["ovn"] = Json{{"nb", record.ovn->nb}, {"switch", record.ovn->logical_switch}, {"chassis", record.ovn->chassis}};
+  WriteAtomically(state_dir + "/network", RunRecordPath(state_dir, record.network), j.dump() + "\n", state_dir);
 }
 
 void RemoveRunRecord(const std::string& state_dir, const std::string& network) {

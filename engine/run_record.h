@@ -10,10 +10,21 @@
 // network's metadata can no longer be read (e.g. written by another vxnet).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/ip_address.h"
 
 namespace vxnet::engine {
+
+// What an OVN-mode start joined, so 'stopped' and port-deleted find it
+// whatever the metadata says by then.
+struct OvnRecord {
+  std::string nb;              // the Northbound DB remotes used
+  std::string logical_switch;  // the switch joined
+  std::string chassis;         // this host's system-id (the chassis name)
+
+  bool operator==(const OvnRecord&) const = default;
+};
 
 struct RunRecord {
   std::string network;
@@ -22,6 +33,7 @@ struct RunRecord {
   std::optional<Cidr> address;            // the host's overlay address
   std::optional<std::string> attach_veth;  // the OVS end of the veth pair
   std::string spec_digest;                 // of the network spec applied
+  std::optional<OvnRecord> ovn;            // set for a network in OVN mode
 
   bool operator==(const RunRecord&) const = default;
 };
@@ -34,5 +46,30 @@ std::optional<RunRecord> ReadRunRecord(const std::string& state_dir, const std::
 void WriteRunRecord(const std::string& state_dir, const RunRecord& record);
 // Idempotent; never throws.
 void RemoveRunRecord(const std::string& state_dir, const std::string& network);
+
+// The guest interfaces on vxnet networks the qemu hook admitted at
+// 'prepare' (which sees the whole domain, also on an incoming migration or
+// a restore), kept in STATE_DIR/guest/UUID.json until 'release'. At
+// port-created an interface found here was checked; one that is not, on a
+// domain that is already running, is being hot-plugged, which no hook can
+// check (libvirt gives port-created no MTU and no domain XML).
+struct AdmittedInterface {
+  std::string mac;  // lower case
+  std::string network;
+  std::optional<long long> declared_mtu;  // <mtu size=…>, nullopt: none
+
+  bool operator==(const AdmittedInterface&) const = default;
+};
+struct GuestRecord {
+  std::string domain, uuid;
+  std::vector<AdmittedInterface> interfaces;
+
+  const AdmittedInterface* Find(const std::string& mac) const;
+  bool operator==(const GuestRecord&) const = default;
+};
+
+std::optional<GuestRecord> ReadGuestRecord(const std::string& state_dir, const std::string& uuid);
+void WriteGuestRecord(const std::string& state_dir, const GuestRecord& record);  // throws Error
+void RemoveGuestRecord(const std::string& state_dir, const std::string& uuid);   // never throws
 
 }  // namespace vxnet::engine

@@ -1,10 +1,13 @@
 #include "gen/generator.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "builtin_templates.h"
 #include "version.h"
 #include "xml/network_xml.h"
 #include "xml/validation.h"
@@ -14,11 +17,12 @@ namespace vxnet::gen {
 namespace {
 
 std::string ReadTemplate(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return kBuiltinInterfaceTemplate;  // the only template so far
   const std::string path = dir + "/" + name;
   std::ifstream in(path);
   if (!in)
     throw Error("template", path, "cannot be read",
-                "reinstall vxnet or point VXNET_TEMPLATE_DIR at libvirt-templates/");
+                "check VXNET_TEMPLATE_DIR, or unset it to use the built-in templates");
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -64,6 +68,20 @@ std::string RandomUuid() {
   return out;
 }
 
+std::string UuidFrom(const std::string& source, const std::string& uri) {
+  if (std::ifstream file{source}) {
+    std::ostringstream text;
+    text << file.rdbuf();
+    const LibvirtNetwork net = ParseNetworkXml(text.str());
+    if (net.uuid.empty()) throw Error("network file", source, "has no <uuid>", "take it from 'virsh net-dumpxml NETWORK'");
+    return net.uuid;
+  }
+  const std::optional<std::string> uuid = LibvirtNetworkUuid(source, uri);
+  if (!uuid)
+    throw Error("--uuid-from", source, "is neither a file nor a network of " + uri, "see 'virsh net-list --all'");
+  return *uuid;
+}
+
 CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path, bool use_libvirt) {
   LibvirtNetwork net;
   try {
@@ -96,7 +114,9 @@ CheckResult CheckNetwork(std::string_view xml, const std::string& schema_path, b
 
 std::string DefaultTemplateDir() {
   const char* env = std::getenv("VXNET_TEMPLATE_DIR");
-  return env && *env ? env : kTemplateDir;
+  if (env && *env) return env;
+  const std::string installed = std::string(kTemplateDir) + "/interface.xml";
+  return access(installed.c_str(), F_OK) == 0 ? kTemplateDir : "";
 }
 
 }  // namespace vxnet::gen

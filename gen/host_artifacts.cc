@@ -1,5 +1,6 @@
 #include "gen/host_artifacts.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -49,10 +50,12 @@ std::vector<HostFile> NetworkManager(const NetworkSpec& spec) {
           {br + "-interface.nmconnection", iface, 0600}};
 }
 
-std::vector<HostFile> Ifcfg(const NetworkSpec& spec) {
+// NM_CONTROLLED=no: on EL8 NetworkManager reads network-scripts too and
+// would otherwise take these devices from ifup-ovs.
+std::vector<HostFile> Ifcfg(const NetworkSpec& spec, const std::vector<IpAddress>& peers) {
   std::vector<HostFile> files;
   std::string bridge = Header(spec, "#") + "DEVICE=" + spec.bridge +
-                       "\nONBOOT=yes\nDEVICETYPE=ovs\nTYPE=OVSBridge\nHOTPLUG=no\n";
+                       "\nONBOOT=yes\nDEVICETYPE=ovs\nTYPE=OVSBridge\nHOTPLUG=no\nNM_CONTROLLED=no\n";
   if (spec.address && spec.address->address.is_v4()) {
     bridge += "BOOTPROTO=static\nIPADDR=" + spec.address->address.ToString() +
               "\nPREFIX=" + std::to_string(spec.address->prefix_length) + "\n";
@@ -69,7 +72,7 @@ std::vector<HostFile> Ifcfg(const NetworkSpec& spec) {
   files.push_back({"ifcfg-" + spec.bridge, bridge});
   // Tunnels named and marked exactly as the hook makes them, so the hook
   // takes them as its own instead of refusing them as duplicates.
-  for (const IpAddress& peer : spec.peers) {
+  for (const IpAddress& peer : peers) {
     const std::string name = TunnelName(peer, static_cast<std::uint32_t>(spec.vni),
                                         static_cast<std::uint16_t>(spec.dst_port), spec.local_ip);
     std::string options = "options:remote_ip=" + peer.ToString() + " options:key=" + std::to_string(spec.vni);
@@ -78,7 +81,7 @@ std::vector<HostFile> Ifcfg(const NetworkSpec& spec) {
     const std::string ids = std::string("external_ids:") + kOwnerKey + "=" + spec.name + " external_ids:" + kPeerKey +
                             "=" + peer.ToString();
     files.push_back({"ifcfg-" + name, Header(spec, "#") + "# Tunnel to peer " + peer.ToString() + ".\nDEVICE=" + name +
-                                          "\nONBOOT=yes\nDEVICETYPE=ovs\nTYPE=OVSTunnel\nOVS_BRIDGE=" + spec.bridge +
+                                          "\nONBOOT=yes\nNM_CONTROLLED=no\nDEVICETYPE=ovs\nTYPE=OVSTunnel\nOVS_BRIDGE=" + spec.bridge +
                                           "\nOVS_TUNNEL_TYPE=vxlan\nOVS_TUNNEL_OPTIONS=\"" + options +
                                           "\"\nOVS_EXTRA=\"set Port " + name + " protected=true " + ids +
                                           " -- set Interface " + name + " " + ids + "\"\n"});
@@ -93,17 +96,31 @@ std::string NftName(const NetworkSpec& spec) {
   return name;
 }
 
-std::vector<HostFile> Nftables(const NetworkSpec& spec) {
+std::vector<HostFile> Nftables(const NetworkSpec& spec, const std::vector<IpAddress>& peers) {
   std::string v4, v6;
-  for (const IpAddress& peer : spec.peers) {
+  for (const IpAddress& peer : peers) {
     std::string& list = peer.is_v4() ? v4 : v6;
     list += (list.empty() ? "" : ", ") + peer.ToString();
   }
-  const std::string table = NftName(spec), port = std::to_string(spec.dst_port);
+  const std::string table = NftName(spec), port = std::to_string(spec.dst_port), vni = std::to_string(spec.vni);
+  // The VNI sits 4 bytes into the VXLAN header, which follows the 8-byte
+  // UDP header: bits 96..119 of the transport header.
+  const std::string match = "udp dport " + port + " @th,96,24 " + vni;
   std::string text = Header(spec, "#") +
-                     "# Admits VXLAN (udp/" + port + ") only from the network's peers: VXLAN has no authentication.\n"
-                     "# Load with 'nft -f FILE'. It creates, and on reload replaces, its own table only;\n"
-                     "# no other table or rule is flushed.\n"
+                     "# What this table does: it drops VXLAN datagrams (udp/" + port + ") for VNI " + vni +
+                     " whose source is\n"
+                     "# not one of the network's peers (VXLAN has no authentication), and counts those from the\n"
+                     "# peers. Other VNIs, ports and protocols pass it untouched, so networks with other peers\n"
+                     "# or VNIs, and everything else from the peers, are unaffected.\n"
+                     "# What it does not do: it accepts nothing. An accept in one nftables table cannot\n"
+                     "# override a drop in another (firewalld's, or the distribution's ruleset): where the\n"
+                     "# host's own ruleset drops udp/" + port + ", admit it there (with firewalld: vxnet-gen host\n"
+                     "# --format firewalld).\n"
+                     "# Load it with 'nft -f FILE'; at boot, include it from the ruleset nftables.service loads:\n"
+                     "# Debian /etc/nftables.conf, Fedora/EL /etc/sysconfig/nftables.conf, e.g.\n"
+                     "#   include \"/etc/nftables.d/*.nft\"\n"
+                     "# after any 'flush ruleset' there. It creates, and on reload replaces, its own table\n"
+                     "# only; no other table or rule is flushed.\n"
                      "table inet " + table + "\n"
                      "delete table inet " + table + "\n"
                      "table inet " + table + " {\n";
@@ -111,32 +128,59 @@ std::vector<HostFile> Nftables(const NetworkSpec& spec) {
   text += "\tset peers6 {\n\t\ttype ipv6_addr\n" + (v6.empty() ? std::string() : "\t\telements = { " + v6 + " }\n") + "\t}\n";
   text += "\tchain input {\n"
           "\t\ttype filter hook input priority filter - 10; policy accept;\n"
-          "\t\tudp dport " + port + " ip saddr @peers4 counter accept\n"
-          "\t\tudp dport " + port + " ip6 saddr @peers6 counter accept\n"
-          "\t\tudp dport " + port + " counter drop\n"
+          "\t\t" + match + " ip saddr @peers4 counter\n"
+          "\t\t" + match + " ip6 saddr @peers6 counter\n"
+          "\t\t" + match + " ip saddr != @peers4 counter drop\n"
+          "\t\t" + match + " ip6 saddr != @peers6 counter drop\n"
           "\t}\n}\n";
   return {{table + ".nft", text}};
 }
 
-std::vector<HostFile> Firewalld(const NetworkSpec& spec) {
-  // firewalld zone names are at most 17 characters.
-  std::string zone = "vxnet-" + spec.name;
-  if (zone.size() > 17) {
-    char hashed[16];
-    std::snprintf(hashed, sizeof hashed, "vxnet-%08llx", static_cast<unsigned long long>(StableHash(spec.name) & 0xffffffff));
-    zone = hashed;
-  }
+// A firewalld policy name (firewalld: at most 17 of A-Z a-z 0-9 _ - /):
+// "vxnet-NAME" where NAME fits as it is, else "vxnet_" and a hash of the
+// name, so every libvirt network name (lab-net.2, long ones) gets a valid,
+// distinct, stable name, and the two forms never meet.
+std::string FirewalldName(const std::string& network) {
+  constexpr std::size_t kMaxLen = 17;
+  bool plain = std::string("vxnet-").size() + network.size() <= kMaxLen;
+  for (unsigned char c : network) plain = plain && (std::isalnum(c) || c == '_' || c == '-');
+  if (plain) return "vxnet-" + network;
+  char hashed[24];
+  std::snprintf(hashed, sizeof hashed, "vxnet_%010llx",
+                static_cast<unsigned long long>(StableHash(network) & 0xffffffffffull));
+  return hashed;
+}
+
+std::vector<HostFile> Firewalld(const NetworkSpec& spec, const std::vector<IpAddress>& peers) {
+  // A policy, not a zone: a zone bound to the peers as sources would take
+  // over all their traffic (SSH, migration) and two networks sharing a peer
+  // could not both bind it. A policy from ANY zone to HOST only adds
+  // rules; what no rule here accepts continues to the zones as before.
+  const std::string name = FirewalldName(spec.name), port = std::to_string(spec.dst_port);
   // No XML comment: "--" (in a name or an option) is not allowed in one.
   // Names hold only A-Z a-z 0-9 _ . - (CheckNetworkName): safe as text.
   std::string text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                     "<zone target=\"default\">\n  <short>vxnet " + spec.name + "</short>\n"
-                     "  <description>Generated by vxnet-gen: VXLAN (udp/" + std::to_string(spec.dst_port) +
-                     ") for vxnet network " + spec.name + " (bridge " + spec.bridge + ", VNI " + std::to_string(spec.vni) +
-                     "), from its peers only. Traffic from the peers lands in this zone. Install as "
-                     "/etc/firewalld/zones/" + zone + ".xml and reload firewalld.</description>\n";
-  for (const IpAddress& peer : spec.peers) text += "  <source address=\"" + peer.ToString() + "\"/>\n";
-  text += "  <port protocol=\"udp\" port=\"" + std::to_string(spec.dst_port) + "\"/>\n</zone>\n";
-  return {{zone + ".xml", text}};
+                     "<policy target=\"CONTINUE\" priority=\"-100\">\n  <short>vxnet " + spec.name + "</short>\n"
+                     "  <description>Generated by vxnet-gen: accepts VXLAN (udp/" + port + ") for vxnet network " +
+                     spec.name + " (bridge " + spec.bridge + ", VNI " + std::to_string(spec.vni) +
+                     ") from its peers, whatever zone they are in. All other traffic, from the peers too, is "
+                     "handled by the zones as before. Install as /etc/firewalld/policies/" + name +
+                     ".xml and run firewall-cmd --reload.</description>\n"
+                     "  <ingress-zone name=\"ANY\"/>\n  <egress-zone name=\"HOST\"/>\n";
+  for (const IpAddress& peer : peers)
+    text += std::string("  <rule family=\"") + (peer.is_v4() ? "ipv4" : "ipv6") + "\">\n    <source address=\"" +
+            peer.ToString() + "\"/>\n    <port protocol=\"udp\" port=\"" + port + "\"/>\n    <accept/>\n  </rule>\n";
+  text += "</policy>\n";
+  return {{name + ".xml", text}};
+}
+
+// The peers this host makes tunnels to: all but its own addresses, as the
+// hook does, so one network description serves every host.
+std::vector<IpAddress> RemotePeers(const NetworkSpec& spec, const std::vector<IpAddress>& own) {
+  std::vector<IpAddress> out;
+  for (const IpAddress& peer : spec.peers)
+    if (std::find(own.begin(), own.end(), peer) == own.end()) out.push_back(peer);
+  return out;
 }
 
 }  // namespace
@@ -149,16 +193,18 @@ std::optional<HostFormat> ParseHostFormat(std::string_view text) {
   return std::nullopt;
 }
 
-std::vector<HostFile> HostArtifacts(const NetworkSpec& spec, HostFormat format) {
+std::vector<HostFile> HostArtifacts(const NetworkSpec& spec, HostFormat format,
+                                    const std::vector<IpAddress>& own_addresses) {
+  const std::vector<IpAddress> peers = RemotePeers(spec, own_addresses);
   switch (format) {
     case HostFormat::kNetworkManager:
       return NetworkManager(spec);
     case HostFormat::kIfcfg:
-      return Ifcfg(spec);
+      return Ifcfg(spec, peers);
     case HostFormat::kNftables:
-      return Nftables(spec);
+      return Nftables(spec, peers);
     case HostFormat::kFirewalld:
-      return Firewalld(spec);
+      return Firewalld(spec, peers);
   }
   return {};
 }

@@ -20,7 +20,10 @@ struct HostFile {
   unsigned mode = 0644;  // NetworkManager ignores keyfiles others can read
 };
 
-// The spec must be valid (ValidateSpec).
-std::vector<HostFile> HostArtifacts(const NetworkSpec& spec, HostFormat format);
+// The spec must be valid (ValidateSpec). Peers among own_addresses (this
+// host's underlay addresses) get no tunnel and no firewall rule, as the hook
+// skips them, so one network description serves every host.
+std::vector<HostFile> HostArtifacts(const NetworkSpec& spec, HostFormat format,
+                                    const std::vector<IpAddress>& own_addresses = {});
 
 }  // namespace vxnet::gen

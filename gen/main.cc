@@ -11,6 +11,7 @@
 
 #include "gen/generator.h"
 #include "gen/host_artifacts.h"
+#include "net/host_network.h"
 #include "xml/network_xml.h"
 #include "version.h"
 #include "xml/xml_doc.h"
@@ -59,16 +60,34 @@ std::string ReadInput(const std::string& path) {
 
 struct NetworkOptions {
   std::vector<std::string> peers;
-  std::string name = "vxnet0", bridge = "ovs-sw0", vni = "0", dst_port = "4789";
+  std::string name = "vxnet0", bridge, vni = "0", dst_port = "4789";
   std::string local_ip, mtu = "auto", datapath = "system", address, attach_bridge;
-  std::string guest_mtu_policy = "warn", uuid, output;
+  std::string guest_mtu_policy = "warn", uuid, uuid_from, output;
   bool bfd = false;
+  // OVN mode (any of these implies it)
+  std::string mode, ovn_nb, ovn_sb, encap, logical_switch;
+
+  bool ovn() const { return mode == "ovn" || !ovn_nb.empty() || !ovn_sb.empty() || !encap.empty() || !logical_switch.empty(); }
 };
 
 vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   vxnet::NetworkSpec spec;
   spec.name = o.name;
-  spec.bridge = o.bridge;
+  if (!o.mode.empty() && !vxnet::ParseNetworkMode(o.mode)) throw Error("mode", o.mode, "must be 'mesh' or 'ovn'");
+  if (o.mode == "mesh" && o.ovn())
+    throw Error("mode", o.mode, "contradicts the OVN options given (--ovn-nb, --ovn-sb, --encap, --switch)");
+  if (o.ovn()) {
+    spec.mode = vxnet::NetworkMode::kOvn;
+    spec.ovn.nb = o.ovn_nb;
+    spec.ovn.sb = o.ovn_sb;
+    spec.ovn.logical_switch = o.logical_switch;
+    if (!o.encap.empty()) {
+      auto encap = vxnet::ParseEncap(o.encap);
+      if (!encap) throw Error("encap", o.encap, "must be 'geneve' or 'vxlan'");
+      spec.ovn.encap = *encap;
+    }
+  }
+  spec.bridge = !o.bridge.empty() ? o.bridge : o.ovn() ? vxnet::kOvnDefaultBridge : "ovs-sw0";
   spec.vni = vxnet::ParseDecimal("VNI", o.vni);
   spec.dst_port = vxnet::ParseDecimal("UDP destination port", o.dst_port);
   for (std::size_t i = 0; i < o.peers.size(); ++i) {
@@ -94,7 +113,10 @@ vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   if (!policy) throw Error("guest MTU policy", o.guest_mtu_policy, "must be 'warn' or 'strict'");
   spec.guest_mtu_policy = *policy;
   spec.bfd = o.bfd;
-  if (o.uuid == "auto") {
+  if (!o.uuid_from.empty()) {
+    if (!o.uuid.empty()) throw Error("--uuid-from", o.uuid_from, "cannot be combined with --uuid");
+    spec.uuid = vxnet::gen::UuidFrom(o.uuid_from);
+  } else if (o.uuid == "auto") {
     spec.uuid = vxnet::gen::RandomUuid();
   } else if (!o.uuid.empty()) {
     spec.uuid = o.uuid;
@@ -102,14 +124,18 @@ vxnet::NetworkSpec ToSpec(const NetworkOptions& o) {
   return spec;
 }
 
-void AddNetworkOptions(CLI::App* app, NetworkOptions& net, bool peers_required) {
-  CLI::Option* peer = app->add_option("--peer", net.peers, "Underlay IP of a peer host (repeat per peer; IPv4 or IPv6)");
-  if (peers_required) peer->required();
+void AddNetworkOptions(CLI::App* app, NetworkOptions& net) {
+  app->add_option("--peer", net.peers, "Underlay IP of a peer host (repeat per peer; IPv4 or IPv6); full-mesh mode");
   app->add_option("--name", net.name, "libvirt network name")->capture_default_str();
-  app->add_option("--bridge", net.bridge, "Open vSwitch bridge (at most 15 characters)")->capture_default_str();
+  app->add_option("--bridge", net.bridge, "Open vSwitch bridge, at most 15 characters (default: ovs-sw0; br-int in OVN mode)");
+  app->add_option("--mode", net.mode, "mesh (default: VXLAN tunnels to each --peer) or ovn (OVN finds the hosts)");
+  app->add_option("--ovn-nb", net.ovn_nb, "OVN mode: Northbound DB, tcp:IP:PORT (default: ovn_nb in vxnet.conf)");
+  app->add_option("--ovn-sb", net.ovn_sb, "OVN mode: Southbound DB, tcp:IP:PORT (default: ovn_sb in vxnet.conf)");
+  app->add_option("--encap", net.encap, "OVN mode: tunnel encapsulation between hosts, geneve (default) or vxlan");
+  app->add_option("--switch", net.logical_switch, "OVN mode: logical switch name (default: the network name)");
   app->add_option("--vni", net.vni, "VXLAN network identifier, 0..16777215")->capture_default_str();
   app->add_option("--dst-port", net.dst_port, "VXLAN UDP destination port")->capture_default_str();
-  app->add_option("--local-ip", net.local_ip, "Local tunnel source IP (default: chosen by routing)");
+  app->add_option("--local-ip", net.local_ip, "Local tunnel source IP, in OVN mode the chassis' encap IP (default: chosen by routing)");
   app->add_option("--mtu", net.mtu, "Overlay MTU: 'auto' (underlay path MTU minus VXLAN overhead) or N")
       ->capture_default_str();
   app->add_option("--datapath", net.datapath, "OVS datapath type: system (kernel) or netdev (userspace)")
@@ -125,7 +151,7 @@ void AddNetworkOptions(CLI::App* app, NetworkOptions& net, bool peers_required) 
 // The network for `host`: from --from FILE (a valid vxnet network) or flags.
 vxnet::NetworkSpec HostSpec(const std::string& from, const NetworkOptions& net) {
   if (from.empty()) {
-    if (net.peers.empty()) throw Error("host", "", "needs the network: --from FILE or --peer IP …");
+    if (net.peers.empty() && !net.ovn()) throw Error("host", "", "needs the network: --from FILE or --peer IP …");
     vxnet::NetworkSpec spec = ToSpec(net);
     if (auto errors = vxnet::ValidateSpec(spec); !errors.empty()) throw errors.front();
     return spec;
@@ -134,6 +160,34 @@ vxnet::NetworkSpec HostSpec(const std::string& from, const NetworkOptions& net) 
   if (!parsed.managed()) throw Error("network file", from, vxnet::UnmanagedReason(parsed));
   if (auto errors = vxnet::ValidateNetwork(parsed); !errors.empty()) throw errors.front();
   return *parsed.spec;
+}
+
+// The addresses whose peers the host files leave out: those given, else
+// this host's own (read through rtnetlink, as the hook reads them).
+std::vector<vxnet::IpAddress> OwnAddresses(const std::vector<std::string>& given, vxnet::gen::HostFormat format) {
+  std::vector<vxnet::IpAddress> out;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    auto ip = vxnet::IpAddress::Parse(given[i]);
+    if (!ip) throw Error("own address " + std::to_string(i + 1), given[i], "is not an IPv4 or IPv6 address");
+    out.push_back(*ip);
+  }
+  if (!given.empty() || format == vxnet::gen::HostFormat::kNetworkManager) return out;
+  try {
+    return vxnet::net::MakeNetlinkHostNetwork()->LocalAddresses();
+  } catch (const Error& e) {
+    throw Error("this host's addresses", "", std::string("cannot be read (") + e.what() + ")",
+                "name the target host's addresses with --own-address");
+  }
+}
+
+// Host files describe a full mesh's bridge and tunnels; in OVN mode
+// ovn-controller makes both, so there is nothing for them to say.
+vxnet::NetworkSpec MeshOnly(vxnet::NetworkSpec spec) {
+  if (spec.is_ovn())
+    throw Error("network '" + spec.name + "' mode", "ovn",
+                "has no host files: ovn-controller makes the integration bridge and the tunnels",
+                "admit the encapsulation between the hosts (Geneve UDP 6081, VXLAN UDP 4789) in the host's firewall");
+  return spec;
 }
 
 // Prints the files (each after a "# FILE" line), or writes them into dir.
@@ -161,19 +215,26 @@ int main(int argc, char** argv) {
 
   NetworkOptions net;
   CLI::App* network = app.add_subcommand("network", "Print the libvirt network XML of a vxnet overlay");
-  AddNetworkOptions(network, net, true);
+  AddNetworkOptions(network, net);
   network->add_flag("--uuid{auto}", net.uuid, "Include a <uuid>: random with --uuid, or --uuid=UUID");
+  network->add_option("--uuid-from", net.uuid_from,
+                      "Keep the <uuid> of an existing definition: a network XML FILE, or the libvirt network of that name "
+                      "(so 'virsh net-define' redefines it)");
   network->add_option("-o,--output", net.output, "Write to FILE instead of stdout (atomically)");
 
   NetworkOptions host_net;
   std::string host_format, host_from, host_dir;
+  std::vector<std::string> host_own;
   CLI::App* host = app.add_subcommand(
       "host", "Print the host files for a vxnet network: NetworkManager keyfiles (nm), network-scripts (ifcfg), "
               "or firewall rules admitting VXLAN only from the peers (nftables, firewalld)");
   host->add_option("--format", host_format, "nm, ifcfg, nftables or firewalld")->required();
   CLI::Option* from = host->add_option("--from", host_from, "Take the network from this network XML file");
-  AddNetworkOptions(host, host_net, false);
+  AddNetworkOptions(host, host_net);
   host->add_option("--output-dir", host_dir, "Write each file into DIR (atomically) instead of printing them");
+  host->add_option("--own-address", host_own,
+                   "The target host's own underlay address (repeat): peers among them get no tunnel or rule, as "
+                   "the hook skips them. Default: this host's addresses");
   from->excludes(host->get_option("--peer"));
 
   std::string iface_network = "vxnet0", iface_mtu;
@@ -203,13 +264,18 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (*network && net.peers.empty() && !net.ovn()) {
+    std::cerr << "vxnet-gen: --peer is required (or --mode ovn, where OVN finds the hosts; see vxnet-gen network --help)\n";
+    return kExitUsage;
+  }
   try {
     if (*network) {
       WriteOutput(net.output, vxnet::gen::GenerateNetwork(ToSpec(net)));
     } else if (*host) {
       auto format = vxnet::gen::ParseHostFormat(host_format);
       if (!format) throw Error("host format", host_format, "must be nm, ifcfg, nftables or firewalld");
-      EmitHostFiles(vxnet::gen::HostArtifacts(HostSpec(host_from, host_net), *format), host_dir);
+      const vxnet::NetworkSpec spec = MeshOnly(HostSpec(host_from, host_net));
+      EmitHostFiles(vxnet::gen::HostArtifacts(spec, *format, OwnAddresses(host_own, *format)), host_dir);
     } else if (*iface) {
       const long long mtu = static_cast<long long>(
           std::min<std::uint64_t>(vxnet::ParseDecimal("guest MTU", iface_mtu), 1u << 30));

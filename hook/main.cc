@@ -25,14 +25,15 @@ namespace {
 
 constexpr const char* kHelp =
     "Usage: vxnet-hook NETWORK OPERATION SUB-OPERATION -     (as libvirt's network hook)\n"
-    "       vxnet-hook DOMAIN prepare begin -                (as libvirt's qemu hook)\n"
+    "       vxnet-hook DOMAIN prepare|release begin|end -    (as libvirt's qemu hook)\n"
     "\n"
     "libvirt's hook for vxnet overlays. As /etc/libvirt/hooks/network it builds\n"
     "the Open vSwitch bridge and VXLAN tunnels a vxnet network declares at\n"
     "'start', verifies them at 'started', enforces the overlay MTU at\n"
     "'port-created' and removes the tunnels at 'stopped'. As\n"
     "/etc/libvirt/hooks/qemu.d/vxnet it refuses guests whose interface MTU the\n"
-    "overlay cannot carry. Networks and guests that are not vxnet's always pass\n"
+    "overlay cannot carry and records those it admits, so that a hot-plug is\n"
+    "told from a start. Networks and guests that are not vxnet's always pass\n"
     "with exit status 0, whatever happens.\n"
     "\n"
     "Configuration: /etc/vxnet/vxnet.conf (see vxnet.conf(5)).\n"

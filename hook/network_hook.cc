@@ -43,6 +43,8 @@ Outcome Dispatch(Operation op, bool admits, const LibvirtNetwork& net, const Hoo
     outcome = engine::StopNetwork(engine::TargetFor(net.name, net.bridge, spec, record), ctx);
   } else if (op == Operation::kPortDeleted) {
     outcome.managed = true;
+    if (!ValidateNetwork(net).empty()) spec = nullptr;
+    if (data.port) outcome = engine::ReleasePort(net.name, spec, *data.port, ctx);
   } else {
     std::vector<Error> errors = ValidateNetwork(net);
     if (!errors.empty()) throw errors.front();
@@ -54,11 +56,12 @@ Outcome Dispatch(Operation op, bool admits, const LibvirtNetwork& net, const Hoo
         outcome = engine::VerifyStarted(*spec, ctx);
         break;
       case Operation::kUpdated:
-        outcome = engine::UpdateNetwork(*spec, ctx);
+        // The live definition may still hold what 'vxnetctl apply' replaced.
+        outcome = engine::UpdateNetwork(engine::AppliedSpec(*spec, env.config), ctx);
         break;
       case Operation::kPortCreated:
         if (!data.port) throw Error("hook stdin", "port-created", "carries no <networkport>");
-        outcome = engine::AdmitPort(*spec, *data.port, ctx);
+        outcome = engine::AdmitPort(engine::AppliedSpec(*spec, env.config), *data.port, ctx);
         break;
       default:
         break;
@@ -94,7 +97,7 @@ Operation ParseOperation(std::string_view op) {
 
 bool MayConcernVxnet(Role role, const std::vector<std::string>& args) {
   if (args.size() < 3) return false;
-  if (role == Role::kQemu) return args[1] == "prepare" && args[2] == "begin";
+  if (role == Role::kQemu) return (args[1] == "prepare" && args[2] == "begin") || (args[1] == "release" && args[2] == "end");
   return ParseOperation(args[1]) != Operation::kUnknown;
 }
 

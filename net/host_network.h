@@ -39,6 +39,9 @@ class HostNetwork {
                                   int mtu) = 0;
   // Deletes the link if it exists (a veth takes its peer with it).
   virtual void DeleteLink(const std::string& name) = 0;
+  // The source address the routing table picks towards `peer` (no packet
+  // is sent); nullopt: no route. OVN mode's default encap IP.
+  virtual std::optional<IpAddress> SourceAddress(const IpAddress& peer);
 };
 
 // The real host, through rtnetlink (libnl-route-3). Throws Error when no

@@ -6,13 +6,18 @@
 
 namespace vxnet::net {
 
-OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
+namespace {
+
+// `overhead(v4)`: bytes the encapsulation adds; `encap` names it in messages.
+template <typename Overhead>
+OverlayMtu Compute(const NetworkSpec& spec, const std::vector<IpAddress>& peers, HostNetwork& host, Overhead overhead,
+                   const std::string& encap) {
   OverlayMtu result;
   result.own_addresses = host.LocalAddresses();
   const std::string network = "network '" + spec.name + "'";
   std::string limiting_peer;
   int limiting_underlay = 0;
-  for (const IpAddress& peer : spec.peers) {
+  for (const IpAddress& peer : peers) {
     if (std::find(result.own_addresses.begin(), result.own_addresses.end(), peer) != result.own_addresses.end())
       continue;
     const std::optional<int> path = host.PathMtu(peer);
@@ -24,7 +29,7 @@ OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
                                 std::to_string(*spec.mtu));
       continue;
     }
-    const int overlay = *path - (peer.is_v4() ? kVxlanOverheadV4 : kVxlanOverheadV6);
+    const int overlay = *path - overhead(peer.is_v4());
     if (!result.path_limit || overlay < *result.path_limit) {
       result.path_limit = overlay;
       limiting_peer = peer.ToString();
@@ -38,11 +43,27 @@ OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
     throw Error(network + " MTU", std::to_string(*spec.mtu),
                 "exceeds the overlay MTU " + std::to_string(*result.path_limit) + " that the path to peer " + limiting_peer +
                     " carries (underlay MTU " + std::to_string(limiting_underlay) + " minus " +
-                    std::to_string(IpAddress::Parse(limiting_peer)->is_v4() ? kVxlanOverheadV4 : kVxlanOverheadV6) +
-                    " bytes of VXLAN overhead)",
+                    std::to_string(overhead(IpAddress::Parse(limiting_peer)->is_v4())) + " bytes of " + encap +
+                    " overhead)",
                 "declare mtu='" + std::to_string(*result.path_limit) + "' or less, or raise the underlay MTU");
   result.mtu = spec.mtu ? spec.mtu : result.path_limit;
   return result;
+}
+
+}  // namespace
+
+OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
+  return Compute(spec, spec.peers, host, [](bool v4) { return v4 ? kVxlanOverheadV4 : kVxlanOverheadV6; }, "VXLAN");
+}
+
+int EncapOverhead(Encap encap, bool ipv4) {
+  if (encap == Encap::kVxlan) return ipv4 ? kVxlanOverheadV4 : kVxlanOverheadV6;
+  return ipv4 ? 58 : 78;
+}
+
+OverlayMtu ComputeOvnOverlayMtu(const NetworkSpec& spec, const std::vector<IpAddress>& endpoints, HostNetwork& host) {
+  return Compute(spec, endpoints, host, [&](bool v4) { return EncapOverhead(spec.ovn.encap, v4); },
+                 spec.ovn.encap == Encap::kVxlan ? "VXLAN" : "Geneve");
 }
 
 }  // namespace vxnet::net

@@ -29,4 +29,15 @@ struct OverlayMtu {
 // peer has no route and no MTU is declared.
 OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host);
 
+// OVN mode: Geneve's header is 8 bytes more than VXLAN's plus OVN's 8-byte
+// option (outer Ethernet 14 + IP 20 + UDP 8 + Geneve 8 + option 8 = 58;
+// IPv6 78); VXLAN encap as above.
+int EncapOverhead(Encap encap, bool ipv4);
+
+// The overlay MTU of an OVN-mode network: for each tunnel endpoint (the
+// other chassis' encap IPs, and the Southbound DB's address, which stands
+// for the central's underlay when no other chassis is known yet), the path
+// MTU minus the encap's overhead; the minimum. The same errors as above.
+OverlayMtu ComputeOvnOverlayMtu(const NetworkSpec& spec, const std::vector<IpAddress>& endpoints, HostNetwork& host);
+
 }  // namespace vxnet::net

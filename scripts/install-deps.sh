@@ -1,5 +1,9 @@
 #!/bin/sh
-# Installs every Debian 12 package vxnet needs to build, test and run its lab.
+# Installs every Debian 12 package vxnet needs to build, test and run its lab,
+# and the tools that check what vxnet writes as its users' systems would:
+# rpmlint, lintian (+ debhelper to build the .deb), hardening-check
+# (devscripts), mandoc, firewall-offline-cmd (firewalld), nmcli --offline
+# (network-manager), systemd-analyze (systemd; not made PID 1 by installing).
 # Idempotent: packages already present are left as they are. Needs root.
 set -eu
 
@@ -7,9 +11,10 @@ PACKAGES="
 build-essential cmake pkg-config git rpm clang libclang-rt-14-dev libbenchmark-dev
 libxml2-dev libxml2-utils libvirt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 libcli11-dev libgtest-dev libgmock-dev libnl-3-dev libnl-route-3-dev
-libvirt-clients libvirt-daemon openvswitch-switch openvswitch-common
-iproute2 iputils-ping iputils-arping tcpdump iperf3 nftables python3 procps util-linux man-db
+libvirt-clients libvirt-daemon openvswitch-switch openvswitch-common ovn-central ovn-host
+iproute2 iputils-ping iputils-arping tcpdump iperf3 nftables python3 procps util-linux man-db ethtool
 qemu-system-x86 qemu-utils cpio gzip
+rpmlint lintian debhelper devscripts dpkg-dev fakeroot mandoc firewalld network-manager systemd
 "
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,7 +37,8 @@ fi
 echo "install-deps.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Packages must not start daemons on this host (OVS, libvirtd): the tests
-# start their own, privately. A policy-rc.d that denies starts does that and
+# start their own, privately; firewalld and NetworkManager are installed only
+# for their offline checkers. A policy-rc.d that denies starts does that and
 # is removed again whatever happens.
 policy=/usr/sbin/policy-rc.d
 own_policy=0

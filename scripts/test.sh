@@ -72,7 +72,7 @@ if command -v clang++ >/dev/null; then
     for target in hookdata ovsdb_stream; do
         case $target in
             hookdata) corpus=$fuzz/corpus/hookdata extra="-dict=$top/fuzz/xml.dict -max_len=8192" ;;
-            *) corpus=$fuzz/corpus/ovsdb extra="-max_len=4096" ;;
+            *) corpus=$fuzz/corpus/ovsdb extra="-dict=$top/fuzz/ovsdb.dict -max_len=4096" ;;
         esac
         log=$fuzz/fuzz_$target.log
         # shellcheck disable=SC2086
@@ -82,7 +82,9 @@ if command -v clang++ >/dev/null; then
             echo "fuzzing fuzz_$target found a problem: $(ls "$fuzz"/artifacts/)" >&2
             exit 1
         fi
-        echo "fuzz_$target: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1), corpus $(ls "$corpus" | wc -l) inputs"
+        echo "fuzz_$target: $(grep -ao 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1)," \
+            "covered edges $(grep -a 'INITED' "$log" | grep -o 'cov: [0-9]*' | head -n 1) from the seeds," \
+            "$(grep -a 'DONE' "$log" | grep -o 'cov: [0-9]*' | tail -n 1) at the end"
     done
 else
     echo "== 2/3 clang++ is not installed (scripts/install-deps.sh installs it)" >&2
@@ -91,8 +93,10 @@ fi
 echo "== 2/3 done after $(($(date +%s) - t_start)) s"
 
 echo "== 3/3 ASan+UBSan build and test (the whole suite)"
+# The packages are built from the release tarball, not from this build, so
+# the ASan stage tests the ones step 1 built rather than building them again.
 asan="$build-asan"
-cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DVXNET_SANITIZE=ON >/dev/null
+cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DVXNET_SANITIZE=ON -DVXNET_PREBUILT_PACKAGES="$build/packages" >/dev/null
 cmake --build "$asan" -j "$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest "$asan" "3/3 ASan+UBSan"

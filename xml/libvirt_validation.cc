@@ -61,4 +61,17 @@ LayerResult ValidateWithLibvirt(std::string_view xml) {
   return {};
 }
 
+std::optional<std::string> LibvirtNetworkUuid(const std::string& name, const std::string& uri) {
+  virSetErrorFunc(nullptr, SilenceLibvirt);
+  std::unique_ptr<virConnect, ConnClose> conn(virConnectOpenReadOnly(uri.c_str()));
+  if (!conn) throw Error("libvirt", uri, "cannot be reached: " + LastLibvirtError(), "is libvirtd running?");
+  virNetworkPtr net = virNetworkLookupByName(conn.get(), name.c_str());
+  if (!net) return std::nullopt;
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  const int rc = virNetworkGetUUIDString(net, uuid);
+  virNetworkFree(net);
+  if (rc < 0) throw Error("libvirt network", name, "has no readable UUID: " + LastLibvirtError());
+  return std::string(uuid);
+}
+
 }  // namespace vxnet

@@ -28,6 +28,58 @@ std::optional<GuestMtuPolicy> ParseGuestMtuPolicy(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view ToString(NetworkMode m) { return m == NetworkMode::kOvn ? "ovn" : "mesh"; }
+
+std::string_view ToString(Encap e) { return e == Encap::kVxlan ? "vxlan" : "geneve"; }
+
+std::optional<NetworkMode> ParseNetworkMode(std::string_view text) {
+  if (text == "mesh") return NetworkMode::kMesh;
+  if (text == "ovn") return NetworkMode::kOvn;
+  return std::nullopt;
+}
+
+std::optional<Encap> ParseEncap(std::string_view text) {
+  if (text == "geneve") return Encap::kGeneve;
+  if (text == "vxlan") return Encap::kVxlan;
+  return std::nullopt;
+}
+
+std::optional<Error> CheckOvsdbRemotes(std::string_view what, std::string_view remotes) {
+  const std::string limit = "must be tcp:IP:PORT or unix:PATH, several separated by commas";
+  if (remotes.empty()) return Error(std::string(what), "", limit);
+  std::size_t start = 0;
+  while (start <= remotes.size()) {
+    const std::size_t comma = remotes.find(',', start);
+    const std::string_view one = remotes.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (one.starts_with("ssl:"))
+      return Error(std::string(what), std::string(remotes), "ssl: remotes are not supported by this vxnet",
+                   "use tcp: on a trusted underlay, or a local unix: relay");
+    bool ok = false;
+    if (one.starts_with("unix:")) {
+      ok = one.size() > 5 && one.size() < 108 + 5;
+    } else if (one.starts_with("tcp:")) {
+      std::string_view rest = one.substr(4), host, port;
+      if (rest.starts_with("[")) {
+        const auto close = rest.find("]:");
+        if (close != std::string_view::npos) host = rest.substr(1, close - 1), port = rest.substr(close + 2);
+      } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+        host = rest.substr(0, colon), port = rest.substr(colon + 1);
+      }
+      unsigned value = 0;
+      ok = IpAddress::Parse(host).has_value() && !port.empty() && port.size() <= 5;
+      for (char c : port) {
+        if (c < '0' || c > '9') ok = false;
+        else value = value * 10 + static_cast<unsigned>(c - '0');
+      }
+      ok = ok && value >= 1 && value <= 65535;
+    }
+    if (!ok) return Error(std::string(what), std::string(remotes), limit);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> CheckNetworkName(std::string_view name) {
   const std::string limit =
       "must be 1 to " + std::to_string(kMaxNetworkNameLen) +
@@ -131,6 +183,32 @@ std::optional<Error> CheckTunnelAddress(const std::string& what, const IpAddress
   return std::nullopt;
 }
 
+// OVN mode: OVN finds the chassis and makes the tunnels, so the full mesh's
+// settings have no meaning there and are refused rather than ignored.
+void ValidateOvn(const NetworkSpec& spec, std::vector<Error>& errors) {
+  const std::string fix = "OVN finds the other hosts and makes the tunnels itself; remove it";
+  if (!spec.peers.empty())
+    errors.emplace_back("peers", std::to_string(spec.peers.size()), "are not used in OVN mode", fix);
+  if (spec.vni != 0) errors.emplace_back("VNI", std::to_string(spec.vni), "is chosen by OVN in OVN mode", fix);
+  if (spec.dst_port != kDefaultDstPort)
+    errors.emplace_back("UDP destination port", std::to_string(spec.dst_port), "is chosen by OVN in OVN mode", fix);
+  if (spec.bfd) errors.emplace_back("bfd", "true", "is not used in OVN mode", fix);
+  if (spec.attach_bridge)
+    errors.emplace_back("attached Linux bridge", *spec.attach_bridge, "is not supported in OVN mode",
+                        "use a full-mesh network for attach-bridge");
+  if (!spec.ovn.nb.empty())
+    if (auto e = CheckOvsdbRemotes("OVN Northbound DB", spec.ovn.nb)) errors.push_back(std::move(*e));
+  if (!spec.ovn.sb.empty())
+    if (auto e = CheckOvsdbRemotes("OVN Southbound DB", spec.ovn.sb)) errors.push_back(std::move(*e));
+  if (!spec.ovn.logical_switch.empty()) {
+    const std::string& s = spec.ovn.logical_switch;
+    bool ok = s.size() <= 64;
+    for (unsigned char c : s) ok = ok && (std::isalnum(c) || c == '_' || c == '.' || c == '-');
+    if (!ok)
+      errors.emplace_back("OVN logical switch", s, "must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+  }
+}
+
 }  // namespace
 
 std::vector<Error> ValidateSpec(const NetworkSpec& spec) {
@@ -150,8 +228,11 @@ std::vector<Error> ValidateSpec(const NetworkSpec& spec) {
                         "must be between 1 and 65535",
                         "VXLAN's IANA port is " + std::to_string(kDefaultDstPort));
 
-  if (spec.peers.empty())
+  if (spec.is_ovn()) {
+    ValidateOvn(spec, errors);
+  } else if (spec.peers.empty()) {
     errors.emplace_back("peers", "", "at least one peer is required", "add --peer IP");
+  }
   if (spec.peers.size() > kMaxPeers)
     errors.emplace_back("peers", std::to_string(spec.peers.size()),
                         "at most " + std::to_string(kMaxPeers) + " peers are supported");

@@ -16,11 +16,21 @@ namespace vxnet {
 
 enum class Datapath { kSystem, kNetdev };
 enum class GuestMtuPolicy { kWarn, kStrict };
+// How the overlay is built: a static full mesh of VXLAN tunnels the hook
+// makes, or OVN (the chassis joins a Southbound DB, the network is a
+// Logical_Switch in the Northbound DB, ovn-controller makes the tunnels).
+enum class NetworkMode { kMesh, kOvn };
+// OVN's tunnel encapsulation between chassis.
+enum class Encap { kGeneve, kVxlan };
 
 std::string_view ToString(Datapath d);
 std::string_view ToString(GuestMtuPolicy p);
+std::string_view ToString(NetworkMode m);
+std::string_view ToString(Encap e);
 std::optional<Datapath> ParseDatapath(std::string_view text);
 std::optional<GuestMtuPolicy> ParseGuestMtuPolicy(std::string_view text);
+std::optional<NetworkMode> ParseNetworkMode(std::string_view text);
+std::optional<Encap> ParseEncap(std::string_view text);
 
 inline constexpr std::uint32_t kMaxVni = 16777215;  // 24 bits
 inline constexpr std::uint32_t kDefaultDstPort = 4789;  // IANA VXLAN
@@ -29,6 +39,18 @@ inline constexpr int kMaxMtu = 65535;  // largest MTU OVS and Linux accept
 inline constexpr std::size_t kMaxIfNameLen = 15;  // IFNAMSIZ - 1
 inline constexpr std::size_t kMaxNetworkNameLen = 64;
 inline constexpr std::size_t kMaxPeers = 1024;
+inline constexpr const char* kOvnDefaultBridge = "br-int";  // ovn-controller's integration bridge
+
+// The OVN settings of a network in OVN mode. Empty database URLs come from
+// vxnet.conf (ovn_nb, ovn_sb), so every host can share one network XML.
+struct OvnSettings {
+  std::string nb;  // Northbound DB: "tcp:IP:PORT" or "unix:PATH", comma-separated for a cluster
+  std::string sb;  // Southbound DB, the same forms (what ovn-controller connects to)
+  Encap encap = Encap::kGeneve;
+  std::string logical_switch;  // empty: the network's name
+
+  bool operator==(const OvnSettings&) const = default;
+};
 
 struct NetworkSpec {
   std::string name = "vxnet0";
@@ -46,8 +68,14 @@ struct NetworkSpec {
   std::optional<std::string> attach_bridge;  // Linux bridge joined by veth
   GuestMtuPolicy guest_mtu_policy = GuestMtuPolicy::kWarn;
   bool bfd = false;  // BFD on every tunnel: a dead peer shows in seconds
+  NetworkMode mode = NetworkMode::kMesh;
+  OvnSettings ovn;  // kOvn only; local_ip is then the chassis' encap IP
 
   bool operator==(const NetworkSpec&) const = default;
+
+  bool is_ovn() const { return mode == NetworkMode::kOvn; }
+  // The Logical_Switch of an OVN-mode network.
+  const std::string& logical_switch() const { return ovn.logical_switch.empty() ? name : ovn.logical_switch; }
 };
 
 // external_ids keys on the OVS rows of a vxnet network, wherever they are
@@ -81,6 +109,9 @@ std::optional<Error> CheckNetworkName(std::string_view name);
 std::optional<Error> CheckInterfaceName(std::string_view what, std::string_view name);
 std::optional<Error> CheckMtu(std::string_view what, long long mtu);
 std::optional<Error> CheckUuid(std::string_view uuid);
+// An OVSDB remote as OVN's tools write it: comma-separated "tcp:IP:PORT" or
+// "unix:PATH" (ssl: is not supported yet).
+std::optional<Error> CheckOvsdbRemotes(std::string_view what, std::string_view remotes);
 
 // Strict decimal parsing shared by the XML reader and the command line:
 // digits only, no sign, no overflow. Throws Error naming `what`.

@@ -45,6 +45,20 @@ void ReadOverlay(const xmlNode* overlay, NetworkSpec& spec) {
     } else if (name == "bfd") {
       if (value != "true" && value != "false") throw Error("vxnet bfd", value, "must be 'true' or 'false'");
       spec.bfd = value == "true";
+    } else if (name == "mode") {
+      auto m = ParseNetworkMode(value);
+      if (!m) throw Error("vxnet mode", value, "must be 'mesh' or 'ovn'");
+      spec.mode = *m;
+    } else if (name == "ovn-nb") {
+      spec.ovn.nb = value;
+    } else if (name == "ovn-sb") {
+      spec.ovn.sb = value;
+    } else if (name == "encap") {
+      auto e = ParseEncap(value);
+      if (!e) throw Error("vxnet encap", value, "must be 'geneve' or 'vxlan'");
+      spec.ovn.encap = *e;
+    } else if (name == "switch") {
+      spec.ovn.logical_switch = value;
     } else if (name == "guest-mtu-policy") {
       auto p = ParseGuestMtuPolicy(value);
       if (!p) throw Error("vxnet guest-mtu-policy", value, "must be 'warn' or 'strict'");
@@ -155,27 +169,32 @@ std::vector<Error> ValidateNetwork(const LibvirtNetwork& net) {
   return errors;
 }
 
-std::string FormatNetworkXml(const NetworkSpec& spec) {
-  XmlDoc doc = XmlDoc::Empty();
-  xmlNode* network = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "network", nullptr);
-  xmlDocSetRootElement(doc.get(), network);
-  auto text_child = [&](xmlNode* parent, const char* name, const std::string& text) {
-    // xmlNewTextChild escapes the text; xmlNewChild would not.
-    return xmlNewTextChild(parent, nullptr, BAD_CAST name, BAD_CAST text.c_str());
-  };
-  auto attr = [](xmlNode* node, const char* name, const std::string& value) {
-    xmlNewProp(node, BAD_CAST name, BAD_CAST value.c_str());
-  };
+namespace {
 
-  text_child(network, "name", spec.name);
-  if (spec.uuid) text_child(network, "uuid", *spec.uuid);
+void SetAttribute(xmlNode* node, const char* name, const std::string& value) {
+  xmlNewProp(node, BAD_CAST name, BAD_CAST value.c_str());
+}
 
-  xmlNode* metadata = xmlNewChild(network, nullptr, BAD_CAST "metadata", nullptr);
-  xmlNode* overlay = xmlNewChild(metadata, nullptr, BAD_CAST kOverlayElement, nullptr);
-  xmlNs* ns = xmlNewNs(overlay, BAD_CAST kVxnetNamespace, BAD_CAST "vxnet");
-  xmlSetNs(overlay, ns);
-  attr(overlay, "vni", std::to_string(spec.vni));
-  attr(overlay, "dst-port", std::to_string(spec.dst_port));
+// vxnet's <overlay> under `parent`, in namespace `ns` (null: none).
+void AddOverlay(xmlNode* parent, const NetworkSpec& spec, bool with_namespace) {
+  xmlNode* overlay = xmlNewChild(parent, nullptr, BAD_CAST kOverlayElement, nullptr);
+  xmlNs* ns = nullptr;
+  if (with_namespace) {
+    ns = xmlNewNs(overlay, BAD_CAST kVxnetNamespace, BAD_CAST "vxnet");
+    xmlSetNs(overlay, ns);
+  }
+  auto attr = SetAttribute;
+  if (spec.is_ovn()) {
+    // Only what OVN mode uses: OVN chooses tunnel keys and finds the peers.
+    attr(overlay, "mode", "ovn");
+    if (!spec.ovn.nb.empty()) attr(overlay, "ovn-nb", spec.ovn.nb);
+    if (!spec.ovn.sb.empty()) attr(overlay, "ovn-sb", spec.ovn.sb);
+    attr(overlay, "encap", std::string(ToString(spec.ovn.encap)));
+    if (!spec.ovn.logical_switch.empty()) attr(overlay, "switch", spec.ovn.logical_switch);
+  } else {
+    attr(overlay, "vni", std::to_string(spec.vni));
+    attr(overlay, "dst-port", std::to_string(spec.dst_port));
+  }
   attr(overlay, "datapath", std::string(ToString(spec.datapath)));
   attr(overlay, "mtu", spec.mtu ? std::to_string(*spec.mtu) : "auto");
   if (spec.local_ip) attr(overlay, "local-ip", spec.local_ip->ToString());
@@ -187,6 +206,51 @@ std::string FormatNetworkXml(const NetworkSpec& spec) {
     xmlNode* p = xmlNewChild(overlay, ns, BAD_CAST kPeerElement, nullptr);
     attr(p, "address", peer.ToString());
   }
+}
+
+}  // namespace
+
+std::string FormatOverlayElement(const NetworkSpec& spec) {
+  XmlDoc doc = XmlDoc::Empty();
+  xmlNode* holder = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "metadata", nullptr);
+  xmlDocSetRootElement(doc.get(), holder);
+  AddOverlay(holder, spec, false);
+  return Dump(doc, holder->children);
+}
+
+std::string WithNetworkUuid(std::string_view xml, const std::string& uuid) {
+  XmlDoc doc = XmlDoc::Parse(xml, "network XML");
+  xmlNode* network = const_cast<xmlNode*>(doc.root());
+  if (!IsElement(network, "network")) throw Error("root element", NodeName(network), "must be <network>");
+  xmlNode* existing = const_cast<xmlNode*>(FirstChild(network, "uuid"));
+  if (existing) {
+    xmlNodeSetContent(existing, nullptr);
+    xmlNodeAddContent(existing, BAD_CAST uuid.c_str());
+  } else {
+    xmlNode* node = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "uuid", nullptr);
+    xmlNodeAddContent(node, BAD_CAST uuid.c_str());
+    if (xmlNode* name = const_cast<xmlNode*>(FirstChild(network, "name")))
+      xmlAddNextSibling(name, node);
+    else
+      xmlAddChild(network, node);
+  }
+  return Dump(doc, network);
+}
+
+std::string FormatNetworkXml(const NetworkSpec& spec) {
+  XmlDoc doc = XmlDoc::Empty();
+  xmlNode* network = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "network", nullptr);
+  xmlDocSetRootElement(doc.get(), network);
+  auto text_child = [&](xmlNode* parent, const char* name, const std::string& text) {
+    // xmlNewTextChild escapes the text; xmlNewChild would not.
+    return xmlNewTextChild(parent, nullptr, BAD_CAST name, BAD_CAST text.c_str());
+  };
+  auto attr = SetAttribute;
+
+  text_child(network, "name", spec.name);
+  if (spec.uuid) text_child(network, "uuid", *spec.uuid);
+
+  AddOverlay(xmlNewChild(network, nullptr, BAD_CAST "metadata", nullptr), spec, true);
 
   attr(xmlNewChild(network, nullptr, BAD_CAST "forward", nullptr), "mode", "bridge");
   attr(xmlNewChild(network, nullptr, BAD_CAST "bridge", nullptr), "name", spec.bridge);

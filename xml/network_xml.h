@@ -13,6 +13,12 @@
 //     </vxnet:overlay>
 //   </metadata>
 //
+// or, for a network in OVN mode (no peers: OVN finds the chassis):
+//
+//     <vxnet:overlay mode="ovn" ovn-nb="tcp:198.18.0.100:6641"
+//                    ovn-sb="tcp:198.18.0.100:6642" encap="geneve"
+//                    switch="vxnet0" datapath="netdev" address="10.100.0.1/16"/>
+//
 // The URI is fixed forever (docs/xml-format.md); prefixes are not, so
 // parsing goes by namespace URI only.
 #include <optional>
@@ -68,5 +74,13 @@ std::vector<Error> ValidateNetwork(const LibvirtNetwork& net);
 // The libvirt network XML for a spec. ParseNetworkXml(FormatNetworkXml(s))
 // gives back s.
 std::string FormatNetworkXml(const NetworkSpec& spec);
+
+// The same network document with its <uuid> set to `uuid` (added after
+// <name> when absent); everything else is kept as it was. Throws Error.
+std::string WithNetworkUuid(std::string_view xml, const std::string& uuid);
+
+// vxnet's metadata element of a spec without namespace prefixes, as
+// virNetworkSetMetadata takes it (libvirt adds the namespace).
+std::string FormatOverlayElement(const NetworkSpec& spec);
 
 }  // namespace vxnet

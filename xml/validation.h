@@ -6,6 +6,7 @@
 //      which enforces rules the schema cannot (no <mtu> in bridge mode).
 // Layer 2 links libvirt, so it lives in its own library that only the
 // generator uses: the hook must stay light and never load libvirt.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,10 @@ LayerResult ValidateAgainstSchema(std::string_view xml, const std::string& rng_p
 // Layer 2. Defines the network on a private test:///default connection,
 // reads it back and checks that vxnet's metadata survived unchanged.
 LayerResult ValidateWithLibvirt(std::string_view xml);
+
+// The UUID of the libvirt network `name` on `uri` (read-only connection);
+// nullopt when there is no such network. Throws Error when libvirt cannot
+// be reached.
+std::optional<std::string> LibvirtNetworkUuid(const std::string& name, const std::string& uri);
 
 }  // namespace vxnet

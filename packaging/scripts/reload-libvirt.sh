@@ -1,15 +1,14 @@
-# libvirt finds its hooks only when its daemons start or get SIGHUP: make
-# whichever runs (modular virtnetworkd/virtqemud or monolithic libvirtd)
-# re-read them. Never fails, also where none runs or there is no systemd.
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    for unit in virtnetworkd.service virtqemud.service libvirtd.service; do
-        if systemctl is-active --quiet "$unit" 2>/dev/null; then
-            systemctl reload "$unit" >/dev/null 2>&1 || systemctl try-restart "$unit" >/dev/null 2>&1 || :
-        fi
-    done
-else
-    for daemon in virtnetworkd virtqemud libvirtd; do
-        pkill -HUP -x "$daemon" >/dev/null 2>&1 || :
-    done
-fi
+# libvirt finds its hooks only when its daemons start or get SIGHUP (which
+# is also what their systemd units' reload does): signal whichever runs,
+# modular virtnetworkd/virtqemud or monolithic libvirtd, found by the pid
+# file each writes and checked by its process name, so a stale pid file
+# signals nothing else. No systemctl: it works with or without systemd,
+# and never fails, also where none runs.
+for daemon in virtnetworkd virtqemud libvirtd; do
+    pid=$(cat "/run/$daemon.pid" 2>/dev/null) || continue
+    case $pid in '' | *[!0-9]*) continue ;; esac
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$daemon" ]; then
+        kill -HUP "$pid" 2>/dev/null || :
+    fi
+done
 :

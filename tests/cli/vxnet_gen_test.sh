@@ -5,7 +5,7 @@ export VXNET_TEMPLATE_DIR=$3
 . "$(dirname "$0")/lib.sh"
 
 for tool in virsh virt-xml-validate; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps.sh installs it)"; exit 77; }
+    command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
 done
 
 # --help and --version for the program and every subcommand.
@@ -38,6 +38,15 @@ cmp -s "$WORK/a.xml" "$WORK/b.xml" || fail "two runs with the same flags differ"
 grep -q "<uuid>" "$WORK/a.xml" && fail "uuid emitted without --uuid"
 "$GEN" network --peer 198.18.0.2 --uuid >"$WORK/u.xml" && grep -qE "<uuid>[0-9a-f-]{36}</uuid>" "$WORK/u.xml" \
     || fail "--uuid gave no uuid"
+# --uuid-from keeps the UUID of an existing definition, so the regenerated
+# network redefines the same one (virsh net-define refuses another UUID).
+uuid=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$WORK/u.xml")
+"$GEN" network --peer 198.18.0.2 --peer 198.18.0.3 --uuid-from "$WORK/u.xml" >"$WORK/u2.xml" \
+    && grep -q "<uuid>$uuid</uuid>" "$WORK/u2.xml" && pass || fail "--uuid-from FILE did not keep $uuid"
+expect_run "--uuid-from a file without uuid" 1 "$GEN" network --peer 198.18.0.2 --uuid-from "$WORK/a.xml"
+expect_one_line_error "--uuid-from a file without uuid" "has no <uuid>"
+expect_run "--uuid-from with --uuid" 1 "$GEN" network --peer 198.18.0.2 --uuid --uuid-from "$WORK/u.xml"
+expect_one_line_error "--uuid-from with --uuid" "cannot be combined with --uuid"
 "$GEN" network --peer 198.18.0.2 --uuid=0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70 | grep -q "0f6c3a5e-1b7d-4c0e-9a63-5d2b8f1e4c70" \
     || fail "--uuid=VALUE not used"
 
@@ -98,19 +107,56 @@ grep -qx "master=$bridge_uuid" "$WORK/nm/ovs-sw0-port.nmconnection" && pass || f
 "$GEN" host --format nm $HOSTNET >"$WORK/a" && "$GEN" host --format nm $HOSTNET >"$WORK/b" && cmp -s "$WORK/a" "$WORK/b" \
     && pass || fail "nm output is not deterministic"
 
-expect_run "host ifcfg" 0 "$GEN" host --format ifcfg $HOSTNET
+expect_run "host ifcfg" 0 "$GEN" host --format ifcfg $HOSTNET --own-address 198.18.0.1
 grep -q "TYPE=OVSBridge" "$WORK/out" && grep -q "IPADDR=10.100.0.1" "$WORK/out" && pass || fail "ifcfg bridge"
 [ "$(grep -c "TYPE=OVSTunnel" "$WORK/out")" = 2 ] && pass || fail "ifcfg: expected one OVSTunnel per peer"
+[ "$(grep -cx "NM_CONTROLLED=no" "$WORK/out")" = 3 ] && pass || fail "ifcfg: every file needs NM_CONTROLLED=no"
 grep -q 'OVS_TUNNEL_TYPE=vxlan' "$WORK/out" && grep -q 'OVS_TUNNEL_OPTIONS="options:remote_ip=198.18.0.3 options:key=100"' "$WORK/out" \
     && pass || fail "ifcfg tunnel options"
+# The host's own address among the peers gets no tunnel, as the hook skips
+# it: named with --own-address, or read from the host (a private namespace
+# holding 198.18.0.2 here).
+expect_run "host ifcfg own address" 0 "$GEN" host --format ifcfg $HOSTNET --own-address 198.18.0.2
+[ "$(grep -c "TYPE=OVSTunnel" "$WORK/out")" = 1 ] && ! grep -q "remote_ip=198.18.0.2" "$WORK/out" \
+    && pass || fail "ifcfg made a tunnel to the host's own address: $(grep remote_ip "$WORK/out")"
+if [ "$(id -u)" -eq 0 ]; then
+    ns=vxgen$$
+    ip netns add "$ns" && ip -n "$ns" addr add 198.18.0.2/32 dev lo
+    expect_run "host ifcfg in a namespace holding a peer's address" 0 ip netns exec "$ns" "$GEN" host --format ifcfg $HOSTNET
+    ip netns del "$ns"
+    [ "$(grep -c "TYPE=OVSTunnel" "$WORK/out")" = 1 ] && ! grep -q "remote_ip=198.18.0.2" "$WORK/out" \
+        && pass || fail "ifcfg did not skip the address the host holds: $(grep remote_ip "$WORK/out")"
+fi
+expect_run "host bad own address" 1 "$GEN" host --format ifcfg $HOSTNET --own-address 300.0.0.1 \
+    && expect_one_line_error "host bad own address" "own address 1 '300.0.0.1': is not an IPv4 or IPv6 address"
+
+# NetworkManager itself parses every keyfile (nmcli --offline reads one on
+# stdin and fails on what it cannot load).
+if command -v nmcli >/dev/null; then
+    # Every shape of keyfile: IPv4 address (above), IPv6 address with a
+    # fixed MTU on the userspace datapath, and no address at all.
+    mkdir -p "$WORK/nm-v6" "$WORK/nm-none"
+    "$GEN" host --format nm --peer 2001:db8::2 --address fd00:100::1/64 --mtu 1430 --datapath netdev \
+        --bridge ovs-v6 --output-dir "$WORK/nm-v6" || fail "nm (IPv6)"
+    "$GEN" host --format nm --peer 198.18.0.2 --bridge ovs-none --output-dir "$WORK/nm-none" || fail "nm (no address)"
+    grep -q "datapath-type=netdev" "$WORK/nm-v6/ovs-v6-bridge.nmconnection" && grep -qx "mtu=1430" "$WORK/nm-v6/ovs-v6-interface.nmconnection" \
+        && pass || fail "nm: netdev datapath or MTU missing"
+    for f in "$WORK"/nm/*.nmconnection "$WORK"/nm-v6/*.nmconnection "$WORK"/nm-none/*.nmconnection; do
+        nmcli --offline connection modify connection.id vxnet-check <"$f" >/dev/null 2>"$WORK/nm.err" \
+            && pass || fail "nmcli --offline refuses $(basename "$f"): $(cat "$WORK/nm.err")"
+    done
+elif under_ci; then
+    fail "nmcli is not installed (scripts/install-deps.sh installs network-manager)"
+fi
 
 "$GEN" network $HOSTNET -o "$WORK/fromnet.xml"
-expect_run "host firewalld --from" 0 "$GEN" host --format firewalld --from "$WORK/fromnet.xml"
-sed '1d' "$WORK/out" >"$WORK/zone.xml"
-xmllint --noout "$WORK/zone.xml" && pass || fail "firewalld zone is not well-formed"
-grep -q '<source address="198.18.0.2"/>' "$WORK/zone.xml" && grep -q '<port protocol="udp" port="4789"/>' "$WORK/zone.xml" \
-    && pass || fail "firewalld zone content"
-"$GEN" host --format firewalld --peer 198.18.0.2 --name a--b | sed 1d | xmllint --noout - && pass || fail "a name with -- breaks the zone file"
+expect_run "host firewalld --from" 0 "$GEN" host --format firewalld --from "$WORK/fromnet.xml" --own-address 198.18.0.1
+sed '1d' "$WORK/out" >"$WORK/policy.xml"
+xmllint --noout "$WORK/policy.xml" && pass || fail "firewalld policy is not well-formed"
+grep -q '<ingress-zone name="ANY"/>' "$WORK/policy.xml" && grep -q '<source address="198.18.0.3"/>' "$WORK/policy.xml" \
+    && grep -q '<port protocol="udp" port="4789"/>' "$WORK/policy.xml" && pass || fail "firewalld policy content"
+grep -q "<zone" "$WORK/policy.xml" && fail "firewalld output binds a zone" || pass
+"$GEN" host --format firewalld --peer 198.18.0.2 --name a--b | sed 1d | xmllint --noout - && pass || fail "a name with -- breaks the policy file"
 expect_run "host bad format" 1 "$GEN" host --format iptables $HOSTNET && expect_one_line_error "host bad format" "host format 'iptables'"
 expect_run "host no network" 1 "$GEN" host --format nm && expect_one_line_error "host no network" "needs the network"
 expect_run "host --from unmanaged" 1 "$GEN" host --format nm --from "$DATA/libvirt-networkxml/nat-network.xml" \
@@ -119,6 +165,28 @@ expect_run "host --from unmanaged" 1 "$GEN" host --format nm --from "$DATA/libvi
 # interface: the snippet libvirt accepts in a domain.
 expect_run "interface" 0 "$GEN" interface --network vxnet0 --mtu 1450
 grep -q "<mtu size='1450'/>" "$WORK/out" || fail "interface snippet lacks the MTU"
+# From the build tree, nothing installed: the built-in template, the same text.
+cp "$WORK/out" "$WORK/iface-dir.xml"
+expect_run "interface, built-in template" 0 env -u VXNET_TEMPLATE_DIR "$GEN" interface --network vxnet0 --mtu 1450
+cmp -s "$WORK/out" "$WORK/iface-dir.xml" && pass || fail "the built-in template differs from libvirt-templates/"
+{ echo "<domain type='qemu'><name>t</name><memory>65536</memory><os><type>hvm</type></os><devices>"
+  cat "$WORK/out"; echo "</devices></domain>"; } >"$WORK/dom.xml"
+virt-xml-validate "$WORK/dom.xml" domain >/dev/null 2>&1 && pass || fail "the interface snippet is not valid in a domain"
 expect_run "interface bad mtu" 1 "$GEN" interface --mtu 99999 && expect_one_line_error "interface bad mtu" "guest MTU '99999'"
+
+# OVN mode: the XML passes all three layers (libvirt's schema and parser
+# keep the metadata); full-mesh settings and ssl: remotes are refused; no
+# host files.
+OVN="--mode ovn --ovn-nb tcp:198.18.0.100:6641 --ovn-sb tcp:198.18.0.100:6642 --address 10.100.0.1/16"
+expect_run "ovn network" 0 "$GEN" network $OVN -o "$WORK/ovn.xml"
+grep -q "<bridge name=\"br-int\"/>" "$WORK/ovn.xml" && grep -q 'mode="ovn"' "$WORK/ovn.xml" && grep -q 'encap="geneve"' "$WORK/ovn.xml" \
+    && ! grep -q 'vni=' "$WORK/ovn.xml" && pass || fail "ovn network XML: $(cat "$WORK/ovn.xml")"
+expect_run "check ovn" 0 "$GEN" check "$WORK/ovn.xml"
+expect_run "ovn from config" 0 "$GEN" network --mode ovn
+check_bad "ovn with peers" "peers '1': are not used in OVN mode" $OVN --peer 198.18.0.2
+check_bad "ovn ssl" "ssl: remotes are not supported" --ovn-nb ssl:198.18.0.100:6641
+check_bad "ovn bad encap" "encap 'gre': must be 'geneve' or 'vxlan'" --mode ovn --encap gre
+check_bad "mesh with ovn options" "mode 'mesh': contradicts the OVN options" --mode mesh --ovn-nb tcp:198.18.0.100:6641 --peer 198.18.0.2
+expect_run "host ovn" 1 "$GEN" host --format nftables --from "$WORK/ovn.xml" && expect_one_line_error "host ovn" "has no host files"
 
 finish

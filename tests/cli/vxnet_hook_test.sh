@@ -129,11 +129,17 @@ VXNET_CONFIG="$WORK/bad.conf" "$HOOK" vxnet0 stopped end - <"$DATA/hookdata/stop
 grep -q "network=vxnet0 op=stopped warning: config (defaults used): config file $WORK/bad.conf line 2" "$WORK/vxnet.log" \
     && pass || fail "stopped with a bad config: the log does not say so"
 
-# The man pages render.
+# The man pages render, and mandoc finds nothing to say about them (the
+# packages' installed copies are linted again in tests/packaging).
 for page in "$(dirname "$0")"/../../docs/man/*.[158]; do  # vxnet-gen.1 vxnet.conf.5 vxnet-hook.8 vxnetctl.8
     if command -v man >/dev/null; then
         MANWIDTH=80 man -l "$page" >"$WORK/man.txt" 2>"$WORK/man.err" && [ -s "$WORK/man.txt" ] && ! grep -q "warning" "$WORK/man.err" \
             && pass || fail "man page $(basename "$page"): $(head -3 "$WORK/man.err")"
+    fi
+    if command -v mandoc >/dev/null; then
+        mandoc -T lint -W style "$page" >"$WORK/mandoc" 2>&1 && pass || fail "mandoc -T lint $(basename "$page"): $(cat "$WORK/mandoc")"
+    elif under_ci; then
+        fail "mandoc is not installed (scripts/install-deps.sh installs it)"
     fi
 done
 

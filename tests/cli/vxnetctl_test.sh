@@ -6,7 +6,7 @@ printf 'log_file = %s/vxnet.log\n' "$WORK" >"$WORK/vxnet.conf"
 export VXNET_CONFIG="$WORK/vxnet.conf" VXNET_OVSDB="unix:$WORK/absent.sock"
 expect_run "help" 0 "$CTL" --help
 cp "$WORK/out" "$WORK/help"
-for sub in status plan reconcile prune adopt; do
+for sub in status plan reconcile prune adopt apply; do
     grep -q "^  $sub " "$WORK/help" && pass || fail "--help does not list $sub"
     expect_run "$sub --help" 0 "$CTL" "$sub" --help
 done

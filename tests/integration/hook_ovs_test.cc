@@ -520,6 +520,60 @@ TEST_F(HookOvsTest, PortCreatedKeepsTheMtuDecidedAtStart) {
   EXPECT_NE(err.find("overlay MTU '1450': is more than the underlay now carries (1350)"), std::string::npos) << err;
 }
 
+// The qemu hook records what it admitted at prepare; port-created then
+// tells a guest's start (or an incoming migration) from a hot-plug, which
+// no hook can check: strict refuses it, warn says what it must declare.
+TEST_F(HookOvsTest, PortCreatedTellsAdmittedPortsFromHotPlugs) {
+  const NetworkSpec spec = Spec({"198.18.0.2"});
+  ASSERT_EQ(Hook("start", HookData(spec)), 0);
+  MarkActive(spec);
+  const std::string qemu_dir = sandbox_->dir() + "/hooks/qemu.d";
+  std::filesystem::create_directories(qemu_dir);
+  std::filesystem::create_symlink(VXNET_HOOK, qemu_dir + "/vxnet");
+  auto qemu = [&](const std::string& op, const std::string& sub, std::string* err) {
+    setenv("VXNET_CONFIG", config_.c_str(), 1);
+    return test::Run({"ip", "netns", "exec", ns_, qemu_dir + "/vxnet", "vm0", op, sub, "-"}, nullptr,
+                     std::string(VXNET_TEST_DATA) + "/domains/vm-mtu1450.xml", err);
+  };
+  const std::string record = sandbox_->dir() + "/state/guest/eae982a5-b9ea-41b9-8d36-c0cc92dc7677.json";
+  std::string err;
+  ASSERT_EQ(qemu("prepare", "begin", &err), 0) << err;
+  ASSERT_TRUE(std::filesystem::exists(record));
+  auto port = [](const std::string& mac) {
+    return "<networkport><uuid>03ea3a12-3009-4d5d-8579-f5014123351f</uuid><owner><name>vm0</name>"
+           "<uuid>eae982a5-b9ea-41b9-8d36-c0cc92dc7677</uuid></owner><mac address='" +
+           mac + "'/><plug type='bridge' bridge='ovs-sw0'/></networkport>";
+  };
+  // The admitted interface: nothing to say (an incoming migration as well).
+  EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:E8:6A:6E")), nullptr, &err), 0) << err;
+  EXPECT_EQ(Log().find("warning"), std::string::npos) << Log();
+
+  // The guest runs (libvirt wrote its status file); a new interface comes.
+  std::filesystem::create_directories(sandbox_->dir() + "/run/qemu");
+  std::ifstream definition(std::string(VXNET_TEST_DATA) + "/domains/vm-mtu1450.xml");
+  std::ofstream(sandbox_->dir() + "/run/qemu/vm0.xml") << "<domstatus state='running'>" << definition.rdbuf() << "</domstatus>";
+  EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:aa:bb:cc")), nullptr, &err), 0) << err;
+  EXPECT_NE(Log().find("warning: domain 'vm0' interface 52:54:00:aa:bb:cc: hot-plugged onto network 'vxnet0' (overlay MTU "
+                       "1450), its MTU unchecked: it must declare <mtu size='1450'/> (vxnet-gen interface --network vxnet0 "
+                       "--mtu 1450)"),
+            std::string::npos)
+      << Log();
+  WriteConfig("guest_mtu_policy = strict\n");
+  EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:aa:bb:cc")), nullptr, &err), 1);
+  EXPECT_EQ(err.rfind("vxnet: domain 'vm0' interface 52:54:00:aa:bb:cc: hot-plugged onto network 'vxnet0', whose "
+                      "guest-mtu-policy 'strict' admits only interfaces whose MTU vxnet checked",
+                      0),
+            0u)
+      << err;
+  // After a libvirtd restart the running guest's own port is not a hot-plug.
+  std::filesystem::remove(record);
+  EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:e8:6a:6e")), nullptr, &err), 0) << err;
+
+  ASSERT_EQ(qemu("prepare", "begin", &err), 0) << err;
+  ASSERT_EQ(qemu("release", "end", &err), 0) << err;
+  EXPECT_FALSE(std::filesystem::exists(record)) << "release left the admission record";
+}
+
 // Metadata the running vxnet cannot read (written by another version):
 // stopped still removes what start made, from the run record.
 TEST_F(HookOvsTest, StoppedTearsDownANetworkWhoseMetadataCannotBeRead) {

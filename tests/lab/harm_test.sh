@@ -22,10 +22,7 @@ CTL=$VXNET_BUILD/ctl/vxnetctl
 GEN=$VXNET_BUILD/gen/vxnet-gen
 export VXNET_TEMPLATE_DIR=$(dirname "$0")/../../libvirt-templates
 
-for i in 1 2; do
-    lab_virsh "$i" net-define "$(lab_network_xml "$i")" >/dev/null && lab_virsh "$i" net-start vxnet0 >/dev/null \
-        || fail "host $i: vxnet0 did not start"
-done
+for i in 1 2; do lab_vxnet_up "$i" || fail "host $i: vxnet0 did not start"; done
 lab_virsh 1 net-autostart vxnet0 >/dev/null || fail "net-autostart vxnet0"
 
 # A plain libvirt network on a Linux bridge, which vxnet must never notice.
@@ -47,6 +44,12 @@ for vm in vmx vmp vmn; do
 done
 lab_wait 120 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "host 2 cannot reach vmx over the overlay"
 running() { [ "$(lab_virsh 1 domstate "$1" 2>/dev/null)" = running ]; }
+# expect_status I RC PATTERN WHAT: vxnetctl status on host I exits RC and says PATTERN.
+expect_status() {
+    hx "$1" "$CTL" status >"$WORK/out" 2>&1
+    local rc=$?
+    [ "$rc" = "$2" ] && grep -q -- "$3" "$WORK/out" && pass || fail "$4: exit $rc: $(cat "$WORK/out")"
+}
 
 echo "== 1. a broken config hurts nothing that is not vxnet's"
 lab_config 1 "this is not valid"
@@ -116,10 +119,8 @@ lab_virsh 1 net-define "$LAB_DIR/vxfut.xml" >/dev/null && lab_virsh 1 net-start 
 cp "$hooks/network.real" "$hooks/network"
 fut_tunnel() { hx 1 ovs-vsctl --bare --columns=name find Port external_ids:vxnet-network=vxfut; }
 [ -n "$(fut_tunnel)" ] && pass || fail "vxfut has no tunnel"
-hx 1 "$CTL" status >"$WORK/out" 2>&1
-rc=$?
-[ "$rc" = 2 ] && grep -q "network 'vxfut': vxnet's metadata cannot be used by this vxnet: vxnet metadata attribute 'colour'" "$WORK/out" \
-    && pass || fail "status with an unreadable network: exit $rc: $(cat "$WORK/out")"
+expect_status 1 2 "network 'vxfut': vxnet's metadata cannot be used by this vxnet: vxnet metadata attribute 'colour'" \
+    "status with an unreadable network"
 hx 1 "$CTL" prune >"$WORK/out" 2>&1 && pass || fail "prune: $(cat "$WORK/out")"
 [ -n "$(fut_tunnel)" ] && pass || fail "prune deleted the tunnel of the active network vxfut"
 hx 1 "$CTL" -c test:///default prune >"$WORK/out" 2>&1 && fail "prune through test:///default ran"
@@ -142,13 +143,8 @@ lab_start_libvirtd 1 || fail "libvirtd did not start"
 [ "$(lab_virsh 1 net-info vxnet0 | awk '/^Active/ {print $2}')" = no ] && pass || fail "vxnet0 became active without OVS"
 lab_start_ovsdb 1
 lab_start_vswitchd 1
-lab_wait 20 hx 1 ip link show br-phy || fail "br-phy did not come back"
-hx 1 ip addr replace 198.18.0.1/24 dev br-phy
-hx 1 ip link set br-phy up
-hx 1 "$CTL" status >"$WORK/out" 2>&1
-rc=$?
-[ "$rc" = 2 ] && grep -q "network vxnet0 is marked autostart but not active" "$WORK/out" \
-    && pass || fail "status after the boot-order case: exit $rc: $(cat "$WORK/out")"
+lab_underlay_up 1 || fail "the underlay did not come back"
+expect_status 1 2 "network vxnet0 is marked autostart but not active" "status after the boot-order case"
 hx 1 "$CTL" reconcile --all >"$WORK/out" 2>&1 && grep -q "vxnet0: started" "$WORK/out" \
     && pass || fail "reconcile --all did not start vxnet0: $(cat "$WORK/out")"
 hx 1 "$CTL" status >"$WORK/out" 2>&1 && pass || fail "status after reconcile: $(cat "$WORK/out")"
@@ -166,17 +162,25 @@ lab_start_ovsdb 1
 hx 1 ovs-vsctl --timeout=10 --no-wait init
 lab_start_vswitchd 1
 # The operator's underlay comes back first (on a real host, its own config).
-hx 1 ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev -- add-port br-phy eth0
-hx 1 ip addr replace 198.18.0.1/24 dev br-phy
-hx 1 ip link set br-phy up
-hx 1 "$CTL" status >"$WORK/out" 2>&1
-rc=$?
-[ "$rc" = 2 ] && grep -q "guest tap .* of domain 'vmx' is not plugged into bridge ovs-sw0" "$WORK/out" \
-    && pass || fail "status after the database loss: exit $rc: $(cat "$WORK/out")"
+lab_underlay_up 1 || fail "the underlay did not come back"
+expect_status 1 2 "guest tap .* of domain 'vmx' is not plugged into bridge ovs-sw0" "status after the database loss"
 hx 1 "$CTL" reconcile --all >"$WORK/out" 2>&1 && grep -q "vxnet0: plug guest tap vnet" "$WORK/out" \
     && pass || fail "reconcile --all after the database loss: $(cat "$WORK/out")"
 hx 1 "$CTL" status >"$WORK/out" 2>&1 && pass || fail "status after the repair: $(cat "$WORK/out")"
 lab_wait 30 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "vmx unreachable after reconcile re-plugged its tap"
 running vmp && running vmn && pass || fail "the other guests did not survive"
+
+echo "== prune when libvirt knows no network at all"
+# Host 2's libvirtd lists nothing while its OVS holds vxnet rows: that answer
+# cannot come from the libvirtd that made them, so prune deletes nothing.
+lab_virsh 2 net-destroy vxnet0 >/dev/null
+lab_virsh 2 net-undefine vxnet0 >/dev/null
+hx 2 ovs-vsctl add-br ovs-old -- set Bridge ovs-old datapath_type=netdev external_ids:vxnet-network=old \
+    -- add-port ovs-old vxold -- set Interface vxold type=vxlan options:remote_ip=198.18.0.9 \
+    -- set Port vxold external_ids:vxnet-network=old
+hx 2 "$CTL" prune >"$WORK/out" 2>&1 && fail "prune ran with an empty libvirt"
+grep -q "refused: libvirt lists no networks at all while OVS holds vxnet state of 1 network" "$WORK/out" \
+    && pass || fail "prune with an empty libvirt: $(cat "$WORK/out")"
+[ -n "$(hx 2 ovs-vsctl --bare --columns=name find Port name=vxold)" ] && pass || fail "prune deleted vxold"
 
 finish

@@ -9,7 +9,13 @@
 #   lab_virsh I ARGS...      virsh on host I's libvirtd
 #   lab_wait SECS CMD...     retry CMD every 0.2 s, at most SECS seconds
 #   lab_config I TEXT        write host I's /etc/vxnet/vxnet.conf
+#   lab_vxnet_up I [OPTS]    define and start vxnet0 (lab_network_xml) on host I
+#   lab_underlay_up I        (re)make host I's underlay bridge br-phy and address
 #   lab_stop_libvirtd I / lab_start_libvirtd I
+#   lab_ovn_central          OVN central (NB, SB, northd) in its own namespace
+#                            at 198.18.0.100 (NB tcp:…:6641, SB tcp:…:6642)
+#   lab_ovn_controller I     ovn-controller on host I (private /run/ovn,
+#                            /var/lib/ovn); lab_ovn_nbctl ARGS… on central
 # Host I is a network namespace plus a private mount namespace (held by a
 # "holder" process) with its own /run, /var and /etc (overlays), /etc/libvirt; in it
 # run ovsdb-server and ovs-vswitchd (userspace datapath) at their default
@@ -88,11 +94,17 @@ _lab_holder() {
 _lab_host_files() {
     local dir=$1
     mkdir -p "$dir"/{ovs,var.up,var.work,etc.up,etc.work,etc-libvirt/hooks/qemu.d}
-    cat >"$dir/etc-libvirt/libvirtd.conf" <<'CONF'
+    # TCP without auth on the underlay, for live migration between hosts;
+    # each host its own host_uuid (libvirt refuses to migrate to itself).
+    cat >"$dir/etc-libvirt/libvirtd.conf" <<CONF
 unix_sock_group = "root"
 auth_unix_ro = "none"
 auth_unix_rw = "none"
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+listen_tcp = 1
+listen_tls = 0
+auth_tcp = "none"
+host_uuid = "00000000-0000-4000-8000-$(printf '%012d' "${dir##*/h}")"
 CONF
     # No cgroups, namespaces or security drivers inside this emulated host.
     cat >"$dir/etc-libvirt/qemu.conf" <<'CONF'
@@ -108,11 +120,15 @@ CONF
     cp /etc/libvirt/libvirt.conf "$dir/etc-libvirt/" 2>/dev/null || true
     # The product under test, installed where libvirt looks for it: the
     # freshly built hook, or (LAB_HOOK_ROOT) the hooks of an unpacked package,
-    # dereferenced since the package's /usr is not in this host's view.
+    # dereferenced since the package's /usr is not in this host's view (an
+    # absolute link, as the .deb has, is resolved inside the package root).
     if [ -n "${LAB_HOOK_ROOT:-}" ]; then
         mkdir -p "$dir/etc-libvirt/hooks/network.d"
-        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/network.d/vxnet" "$dir/etc-libvirt/hooks/network.d/vxnet"
-        cp -L "$LAB_HOOK_ROOT/etc/libvirt/hooks/qemu.d/vxnet" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+        for h in network.d qemu.d; do
+            t=$(readlink "$LAB_HOOK_ROOT/etc/libvirt/hooks/$h/vxnet")
+            case $t in /*) t=$LAB_HOOK_ROOT$t ;; *) t=$LAB_HOOK_ROOT/etc/libvirt/hooks/$h/vxnet ;; esac
+            cp -L "$t" "$dir/etc-libvirt/hooks/$h/vxnet"
+        done
     else
         install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
         install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
@@ -174,7 +190,7 @@ lab_down() {
     LAB_HOSTS=0
 }
 
-# lab_up N [MTU]
+# lab_up N [MTU]   (LAB_IPV6=1: an IPv6-only underlay, 2001:db8::I/64)
 lab_up() {
     local n=$1 mtu=${2:-1500} i sw=$LAB_PREFIX-sw ns dir
     _lab_remove_stale
@@ -192,7 +208,9 @@ lab_up() {
         dir=$LAB_DIR/h$i
         ip netns add "$ns"
         ip -n "$ns" link set lo up
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        if [ "${LAB_IPV6:-0}" != 1 ]; then
+            ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        fi
         ip -n "$sw" link add "h$i" mtu "$mtu" type veth peer name eth0 netns "$ns"
         ip -n "$sw" link set "h$i" master br0 up
         ip -n "$ns" link set eth0 mtu "$mtu" up
@@ -206,14 +224,9 @@ lab_up() {
         lab_start_ovsdb "$i"
         hx "$i" ovs-vsctl --timeout=10 --no-wait init
         lab_start_vswitchd "$i" || return 1
-        # The host's own underlay: userspace tunnelling needs the address on
-        # an OVS netdev bridge holding the NIC.
-        hx "$i" ovs-vsctl --timeout=10 add-br br-phy -- set Bridge br-phy datapath_type=netdev \
-            -- set Interface br-phy mtu_request="$mtu" -- add-port br-phy eth0
-        hx "$i" ip addr add "198.18.0.$i/24" dev br-phy
-        hx "$i" ip link set br-phy up
+        lab_underlay_up "$i" "$mtu"
 
-        hx "$i" libvirtd --daemon --pid-file=/run/libvirtd.pid
+        hx "$i" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     done
     for ((i = 1; i <= n; i++)); do
         lab_wait 30 hx "$i" virsh -q -c qemu:///system version ||
@@ -236,9 +249,40 @@ lab_stop_libvirtd() {
 }
 
 lab_start_libvirtd() {
-    hx "$1" libvirtd --daemon --pid-file=/run/libvirtd.pid
+    hx "$1" libvirtd --daemon --listen --pid-file=/run/libvirtd.pid
     lab_wait 30 hx "$1" virsh -q -c qemu:///system version ||
         { lab_log "host $1: libvirtd did not answer within 30 s"; return 1; }
+}
+
+# lab_underlay_up I [MTU]: host I's own underlay, as the operator's config
+# makes it (idempotent): userspace tunnelling needs the address on an OVS
+# netdev bridge holding the NIC.
+lab_underlay_up() {
+    local i=$1 mtu=${2:-1500}
+    hx "$i" ovs-vsctl --timeout=10 --may-exist add-br br-phy -- set Bridge br-phy datapath_type=netdev \
+        -- set Interface br-phy mtu_request="$mtu" -- --may-exist add-port br-phy eth0
+    lab_wait 20 hx "$i" ip link show br-phy || { lab_log "host $i: br-phy has no netdev"; return 1; }
+    if [ "${LAB_IPV6:-0}" = 1 ]; then
+        hx "$i" ip addr replace "$(lab_underlay "$i")/64" dev br-phy nodad
+    else
+        hx "$i" ip addr replace "$(lab_underlay "$i")/24" dev br-phy
+    fi
+    hx "$i" ip link set br-phy up
+}
+
+# lab_vxnet_up I [VXNET-GEN OPTIONS...]: vxnet0 defined and started on host I
+# (lab_network_xml's network); says so on stderr when it does not start.
+lab_vxnet_up() {
+    local i=$1 xml out
+    shift
+    xml=$(lab_network_xml "$i" "$@") || return 1
+    out=$(lab_virsh "$i" net-define "$xml" 2>&1 && lab_virsh "$i" net-start vxnet0 2>&1) \
+        || { lab_log "host $i: vxnet0 did not start: $out"; return 1; }
+}
+
+# Host I's underlay address.
+lab_underlay() {
+    if [ "${LAB_IPV6:-0}" = 1 ]; then echo "2001:db8::$1"; else echo "198.18.0.$1"; fi
 }
 
 lab_start_vswitchd() {
@@ -262,12 +306,12 @@ lab_stop_daemon() {
 
 # lab_network_xml I [VXNET-GEN OPTIONS...] : vxnet-gen's network for host I
 # of LAB_HOSTS (peers = the other hosts, host address 10.100.0.I/16),
-# written to a file; prints its path.
+# written to a file; prints its path. LAB_PEERS="J K": only those peers.
 lab_network_xml() {
     local i=$1 j args=()
     shift
-    for ((j = 1; j <= LAB_HOSTS; j++)); do
-        [ "$j" -eq "$i" ] || args+=(--peer "198.18.0.$j")
+    for j in ${LAB_PEERS:-$(seq 1 "$LAB_HOSTS")}; do
+        [ "$j" -eq "$i" ] || args+=(--peer "$(lab_underlay "$j")")
     done
     "$VXNET_BUILD/gen/vxnet-gen" network "${args[@]}" --vni 100 --datapath netdev \
         --address "10.100.0.$i/16" "$@" -o "$LAB_DIR/h$i/vxnet0.xml" || return 1
@@ -282,7 +326,9 @@ lab_guest_xml() {
 
 # lab_domain_xml I NAME MAC_BYTE IP/PREFIX PEER_IP IFACE_XML : a TCG guest
 # NAME on host I (MAC 52:54:00:00:01:MAC_BYTE; IFACE_XML may be empty: no
-# NIC); its console is $LAB_DIR/hI/NAME.console. Prints the file.
+# NIC); its console is $LAB_DIR/hI/NAME.console. Prints the file. A q35
+# machine with ACPI and spare PCIe root ports, as virt-install makes it, so
+# interfaces can be hot-plugged.
 lab_domain_xml() {
     local i=$1 name=$2 mac=$3 ip=$4 peer=$5 iface=$6 guest
     guest=$("$(dirname "$LAB_SELF")/build-guest.sh") || return 1
@@ -296,21 +342,74 @@ lab_domain_xml() {
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
+    <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$guest/vmlinuz</kernel>
     <initrd>$guest/initrd.gz</initrd>
     <cmdline>console=ttyS0 panic=-1 vx.ip=$ip vx.peer=$peer</cmdline>
   </os>
+  <features><acpi/></features>
   <on_reboot>destroy</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
 $iface
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='usb' model='none'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
     <serial type='file'><source path='$LAB_DIR/h$i/$name.console'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
 </domain>
 XML
     echo "$file"
+}
+
+# OVN central on the underlay, in a namespace of its own ("host" 100 of
+# the lab: the same private /run, /var and /etc as a host, so its databases
+# go nowhere else). The userspace datapath does not complete partial
+# checksums, so TCP towards hosts' OVS (OVSDB to the central) needs tx
+# checksum offload off on the veths and the switch.
+LAB_OVN_IP=198.18.0.100
+lab_ovn_central() {
+    local ns=$LAB_PREFIX-ovn dir=$LAB_DIR/ovn sw=$LAB_PREFIX-sw i
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$sw" link add hovn type veth peer name eth0 netns "$ns"
+    ip -n "$sw" link set hovn master br0 up
+    ip -n "$ns" link set eth0 mtu "$(ip -n "$sw" -o link show br0 | sed 's/.* mtu \([0-9]*\).*/\1/')" up
+    ip -n "$ns" addr add "$LAB_OVN_IP/24" dev eth0
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K hovn tx off >/dev/null 2>&1
+    ip netns exec "$sw" ethtool -K br0 tx off >/dev/null 2>&1
+    for ((i = 1; i <= LAB_HOSTS; i++)); do
+        ip netns exec "$sw" ethtool -K "h$i" tx off >/dev/null 2>&1
+        ip netns exec "$LAB_PREFIX-h$i" ethtool -K eth0 tx off >/dev/null 2>&1
+    done
+    _lab_host_files "$dir"
+    setsid -f ip netns exec "$ns" unshare -m --propagation private "$LAB_SELF" _lab_holder "$dir" \
+        </dev/null >"$dir/holder.log" 2>&1
+    lab_wait 10 test -s "$dir/holder.pid" || { lab_log "ovn central: holder did not start"; return 1; }
+    nsenter -t "$(cat "$dir/holder.pid")" -m -n -- /usr/share/ovn/scripts/ovn-ctl --no-monitor \
+        --db-nb-create-insecure-remote=yes --db-sb-create-insecure-remote=yes start_northd >"$dir/ovn-ctl.log" 2>&1 ||
+        { lab_log "ovn central did not start: $(cat "$dir/ovn-ctl.log")"; return 1; }
+    lab_wait 20 lab_ovn_nbctl ls-list || { lab_log "ovn central: NB does not answer"; return 1; }
+}
+
+# ovn-nbctl / ovn-sbctl against the central (test tooling, not product code).
+lab_ovn_nbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-nbctl --timeout=10 "$@"; }
+lab_ovn_sbctl() { nsenter -t "$(cat "$LAB_DIR/ovn/holder.pid")" -m -n -- ovn-sbctl --timeout=10 "$@"; }
+
+# lab_ovn_controller I: ovn-controller on host I. Its chassis settings are
+# the hook's job; only the host name is set here, since the emulated hosts
+# share one UTS namespace.
+lab_ovn_controller() {
+    ip netns exec "$LAB_PREFIX-h$1" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$LAB_PREFIX-sw" ethtool -K "h$1" tx off >/dev/null 2>&1
+    hx "$1" ovs-vsctl --timeout=10 set Open_vSwitch . external_ids:hostname="lab-h$1"
+    hx "$1" /usr/share/ovn/scripts/ovn-ctl --no-monitor start_controller >"$LAB_DIR/h$1/ovn-ctl.log" 2>&1 ||
+        { lab_log "host $1: ovn-controller did not start: $(cat "$LAB_DIR/h$1/ovn-ctl.log")"; return 1; }
 }
 
 # Only when run as a program (the holder).

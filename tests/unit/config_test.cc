@@ -24,6 +24,19 @@ TEST(Config, ReadsEveryKeyWithCommentsAndBlanks) {
   EXPECT_EQ(c.guest_mtu_policy, GuestMtuPolicy::kStrict);
 }
 
+TEST(Config, OvnDatabasesAndTheSystemIdFile) {
+  Config c = ParseConfig("ovn_nb = tcp:198.18.0.100:6641\novn_sb = tcp:198.18.0.100:6642\nsystem_id_file = /var/lib/x/id\n", "f");
+  EXPECT_TRUE(c.problems.empty());
+  EXPECT_EQ(c.ovn_nb, "tcp:198.18.0.100:6641");
+  EXPECT_EQ(c.ovn_sb, "tcp:198.18.0.100:6642");
+  EXPECT_EQ(c.system_id_file, "/var/lib/x/id");
+  c = ParseConfig("ovn_sb = 198.18.0.100:6642\n", "/etc/vxnet/vxnet.conf");
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_EQ(std::string(c.problems[0].what()).find("config file /etc/vxnet/vxnet.conf line 1 key 'ovn_sb' '198.18.0.100:6642': OVN database must be"), 0u)
+      << c.problems[0].what();
+  EXPECT_TRUE(c.ovn_sb.empty());
+}
+
 // A bad line never makes reading fail: it keeps its default and becomes a
 // problem naming file, line and key, which only vxnet's own admissions
 // act on (RequireClean).

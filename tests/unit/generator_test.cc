@@ -45,6 +45,11 @@ TEST(GenerateInterface, FillsTheTemplate) {
   EXPECT_THROW(GenerateInterface("vxnet0", 1450, "/nonexistent"), Error);
 }
 
+TEST(GenerateInterface, BuiltInTemplateIsTheSourceFile) {
+  // An empty directory means the template compiled from libvirt-templates/.
+  EXPECT_EQ(GenerateInterface("vxnet0", 1450, ""), GenerateInterface("vxnet0", 1450, VXNET_TEMPLATES));
+}
+
 TEST(RandomUuid, IsVersion4AndValid) {
   const std::string a = RandomUuid(), b = RandomUuid();
   EXPECT_FALSE(CheckUuid(a).has_value()) << a;

@@ -40,7 +40,7 @@ struct Healthy {
     state.ports["p-" + name] = PortRow{"p-" + name, name, {"if-" + name}, is_protected, ids};
     br.ports.push_back("p-" + name);
   }
-  NetworkStatus Inspect() { return ctl::Inspect(spec, overlay, state, host); }
+  NetworkStatus Inspect(const InspectInputs& inputs = {}) { return ctl::Inspect(spec, overlay, state, host, inputs); }
 };
 
 TEST(Status, AHealthyNetworkIsOk) {
@@ -88,6 +88,59 @@ TEST(Status, LevelsForEachKindOfProblem) {
     ASSERT_EQ(s.drift.size(), 1u);
     EXPECT_EQ(s.drift[0].rfind("add tunnel ", 0), 0u);
   }
+}
+
+// Running guests as libvirt shows them: what each declares, its tap, and
+// whether OVS still has the tap; the fix named where there is one.
+TEST(Status, GuestsAreSeenWithWhatTheyDeclare) {
+  auto inspect = [](std::optional<long long> declared, bool in_ovs = true) {
+    Healthy h;
+    if (!in_ovs) {
+      for (auto& [uuid, b] : h.state.bridges) std::erase(b.ports, "p-vnet0");
+      h.state.ports.erase("p-vnet0");
+    }
+    InspectInputs in;
+    in.guests = {{"vm1", "vnet0", "52:54:00:00:01:01", declared}};
+    return h.Inspect(in);
+  };
+  NetworkStatus ok = inspect(1450);
+  EXPECT_EQ(ok.level, kOk) << FormatText(ok);
+  ASSERT_EQ(ok.taps.size(), 1u);
+  EXPECT_EQ(ok.taps[0].domain, "vm1");
+  EXPECT_NE(FormatText(ok).find("guest tap vnet0 (vm1 52:54:00:00:01:01): mtu 1450, declared 1450"), std::string::npos)
+      << FormatText(ok);
+  EXPECT_NE(FormatJson({ok}).find("\"declared_mtu\": 1450"), std::string::npos);
+
+  NetworkStatus none = inspect(std::nullopt);  // made with virt-manager
+  EXPECT_EQ(none.level, kWarning);
+  EXPECT_NE(FormatText(none).find("domain 'vm1' interface 52:54:00:00:01:01 declares no MTU: the guest assumes 1500 on "
+                                  "this 1450 overlay and loses larger packets; 'vxnetctl adopt vm1' sets it, effective at "
+                                  "the guest's next start"),
+            std::string::npos)
+      << FormatText(none);
+
+  NetworkStatus big = inspect(9000);  // hot-plugged with 9000
+  EXPECT_EQ(big.level, kCritical);
+  EXPECT_NE(FormatText(big).find("declares MTU 9000, above the overlay MTU 1450"), std::string::npos);
+
+  NetworkStatus lost = inspect(1450, false);  // OVS lost the port
+  EXPECT_EQ(lost.level, kCritical);
+  EXPECT_NE(FormatText(lost).find("guest tap vnet0 of domain 'vm1' is not plugged into bridge ovs-sw0"), std::string::npos)
+      << FormatText(lost);
+}
+
+// The MTU is decided at start; a changed underlay shows, with the fix.
+TEST(Status, AnUnderlayChangedSinceStartIsReported) {
+  Healthy h;
+  InspectInputs in;
+  in.recorded_mtu = 1450;
+  h.overlay.mtu = 1400;  // the underlay shrank
+  NetworkStatus s = h.Inspect(in);
+  EXPECT_EQ(s.level, kCritical);
+  EXPECT_EQ(s.overlay_mtu, 1450);
+  EXPECT_NE(FormatText(s).find("the underlay now gives overlay MTU 1400, the network runs at 1450"), std::string::npos);
+  h.overlay.mtu = 8950;  // a jumbo underlay now
+  EXPECT_EQ(h.Inspect(in).level, kWarning);
 }
 
 }  // namespace
