@@ -10,15 +10,27 @@ namespace vxnet::ovs {
 
 namespace data {
 
-Json Uuid(const std::string& uuid) { return Json::array({"uuid", uuid}); }
-Json NamedUuid(const std::string& name) { return Json::array({"named-uuid", name}); }
-Json UuidSet(const std::vector<Json>& uuids) { return Json::array({"set", uuids}); }
-Json EmptySet() { return Json::array({"set", Json::array()}); }
+namespace {
+// ["a", b]: built in place; an initializer list would copy both.
+Json Pair(Json a, Json b) {
+  Json::array_t pair;
+  pair.reserve(2);
+  pair.push_back(std::move(a));
+  pair.push_back(std::move(b));
+  return Json(std::move(pair));
+}
+}  // namespace
+
+Json Uuid(const std::string& uuid) { return Pair("uuid", uuid); }
+Json NamedUuid(const std::string& name) { return Pair("named-uuid", name); }
+Json UuidSet(const std::vector<Json>& uuids) { return Pair("set", uuids); }
+Json EmptySet() { return Pair("set", Json::array()); }
 
 Json Map(const StringMap& map) {
-  Json pairs = Json::array();
-  for (const auto& [k, v] : map) pairs.push_back(Json::array({k, v}));
-  return Json::array({"map", pairs});
+  Json::array_t pairs;
+  pairs.reserve(map.size());
+  for (const auto& [k, v] : map) pairs.push_back(Pair(k, v));
+  return Pair("map", std::move(pairs));
 }
 
 namespace {
