@@ -33,6 +33,33 @@ void BM_PlanAndBuildTransaction(benchmark::State& state) {
 }
 BENCHMARK(BM_PlanAndBuildTransaction)->Arg(1)->Arg(128)->Arg(1024);
 
+// The parts of the above: plan, build, serialise.
+void BM_PlanOnly(benchmark::State& state) {
+  const auto desired = vxnet::ovs::DesiredFromSpec(Spec(static_cast<int>(state.range(0))), 1450);
+  vxnet::ovs::OvsState empty;
+  empty.root_uuid = "root";
+  for (auto _ : state) benchmark::DoNotOptimize(vxnet::ovs::PlanReconcile(desired, empty));
+}
+BENCHMARK(BM_PlanOnly)->Arg(128)->Arg(1024);
+
+void BM_BuildOnly(benchmark::State& state) {
+  const auto desired = vxnet::ovs::DesiredFromSpec(Spec(static_cast<int>(state.range(0))), 1450);
+  vxnet::ovs::OvsState empty;
+  empty.root_uuid = "root";
+  const auto plan = vxnet::ovs::PlanReconcile(desired, empty);
+  for (auto _ : state) benchmark::DoNotOptimize(vxnet::ovs::BuildTransaction(plan, desired, empty));
+}
+BENCHMARK(BM_BuildOnly)->Arg(128)->Arg(1024);
+
+void BM_SerialiseOnly(benchmark::State& state) {
+  const auto desired = vxnet::ovs::DesiredFromSpec(Spec(static_cast<int>(state.range(0))), 1450);
+  vxnet::ovs::OvsState empty;
+  empty.root_uuid = "root";
+  const auto ops = vxnet::ovs::BuildTransaction(vxnet::ovs::PlanReconcile(desired, empty), desired, empty);
+  for (auto _ : state) benchmark::DoNotOptimize(ops.dump());
+}
+BENCHMARK(BM_SerialiseOnly)->Arg(128)->Arg(1024);
+
 void BM_FormatNetworkXml(benchmark::State& state) {
   const auto spec = Spec(static_cast<int>(state.range(0)));
   for (auto _ : state) benchmark::DoNotOptimize(vxnet::FormatNetworkXml(spec));

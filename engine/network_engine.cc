@@ -26,12 +26,14 @@ using std::chrono::milliseconds;
 // Where a run's time goes, for the debug log: "mtu=0.4ms reconcile=18.2ms".
 class Phases {
  public:
-  void Mark(const char* name) {
+  // `detail`, when given, follows in parentheses: "reconcile=9.8ms (read=…)".
+  void Mark(const char* name, const std::string& detail = "") {
     const auto now = std::chrono::steady_clock::now();
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s%s=%.1fms", text_.empty() ? "" : " ", name,
                   std::chrono::duration<double, std::milli>(now - last_).count());
     text_ += buf;
+    if (!detail.empty()) text_ += " (" + detail + ")";
     last_ = now;
   }
   const std::string& text() const { return text_; }
@@ -139,8 +141,9 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
     client.emplace(Connect(ctx.config, ctx.deadline));
     phases.Mark("connect");
     EnsureAttachVeth(spec, mtu, ctx, outcome);
-    for (auto& change : ovs::Reconcile(*client, desired, ctx.deadline).changes) outcome.changes.push_back(std::move(change));
-    phases.Mark("reconcile");
+    ovs::ReconcileReport report = ovs::Reconcile(*client, desired, ctx.deadline);
+    for (auto& change : report.changes) outcome.changes.push_back(std::move(change));
+    phases.Mark("reconcile", report.timings);
     if (spec.address) {
       ctx.host.EnsureAddress(spec.bridge, *spec.address);
       outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
@@ -254,9 +257,9 @@ Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
       const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
       const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
       ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
-      const ovs::OvsState state = ovs::ReadState(client, ctx.deadline);
+      const ovs::OvsState state = ovs::ReadState(client, ovs::ScopeFor(desired), ctx.deadline);
       reached_ovsdb = true;
-      ovs::VerifyNetwork(desired, state);
+      ovs::VerifyNetwork(client, desired, state, ctx.deadline);
       const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
       if (!link)
         throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",

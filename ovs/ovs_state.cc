@@ -1,20 +1,36 @@
 #include "ovs/ovs_state.h"
 
+#include <algorithm>
+#include <set>
+
 #include "common/error.h"
+#include "xml/network_spec.h"
 
 namespace vxnet::ovs {
 
 namespace data {
 
-Json Uuid(const std::string& uuid) { return Json::array({"uuid", uuid}); }
-Json NamedUuid(const std::string& name) { return Json::array({"named-uuid", name}); }
-Json UuidSet(const std::vector<Json>& uuids) { return Json::array({"set", uuids}); }
-Json EmptySet() { return Json::array({"set", Json::array()}); }
+namespace {
+// ["a", b]: built in place; an initializer list would copy both.
+Json Pair(Json a, Json b) {
+  Json::array_t pair;
+  pair.reserve(2);
+  pair.push_back(std::move(a));
+  pair.push_back(std::move(b));
+  return Json(std::move(pair));
+}
+}  // namespace
+
+Json Uuid(const std::string& uuid) { return Pair("uuid", uuid); }
+Json NamedUuid(const std::string& name) { return Pair("named-uuid", name); }
+Json UuidSet(const std::vector<Json>& uuids) { return Pair("set", uuids); }
+Json EmptySet() { return Pair("set", Json::array()); }
 
 Json Map(const StringMap& map) {
-  Json pairs = Json::array();
-  for (const auto& [k, v] : map) pairs.push_back(Json::array({k, v}));
-  return Json::array({"map", pairs});
+  Json::array_t pairs;
+  pairs.reserve(map.size());
+  for (const auto& [k, v] : map) pairs.push_back(Pair(k, v));
+  return Pair("map", std::move(pairs));
 }
 
 namespace {
@@ -135,6 +151,77 @@ void CheckSchemaDocument(const Json& schema) {
   }
 }
 
+namespace {
+
+// A column absent from a row (not selected) decodes as empty.
+const Json& Column(const Json& row, const char* name) {
+  static const Json kAbsent;
+  auto it = row.find(name);
+  return it == row.end() ? kAbsent : *it;
+}
+
+template <typename T>
+std::optional<T> OptionalColumn(const Json& row, const char* name) {
+  const Json& value = Column(row, name);
+  if (value.is_null()) return std::nullopt;
+  return DecodeOptional<T>(value);
+}
+
+BridgeRow DecodeBridge(const Json& row) {
+  return {UuidOf(row), row.at("name").get<std::string>(), OptionalColumn<std::string>(row, "datapath_type").value_or(""),
+          data::DecodeUuidSet(Column(row, "ports")), data::DecodeMap(Column(row, "external_ids"))};
+}
+
+PortRow DecodePort(const Json& row) {
+  return {UuidOf(row), row.at("name").get<std::string>(), data::DecodeUuidSet(Column(row, "interfaces")),
+          OptionalColumn<bool>(row, "protected").value_or(false), data::DecodeMap(Column(row, "external_ids"))};
+}
+
+InterfaceRow DecodeInterface(const Json& row) {
+  return {UuidOf(row),
+          row.at("name").get<std::string>(),
+          OptionalColumn<std::string>(row, "type").value_or(""),
+          data::DecodeMap(Column(row, "options")),
+          data::DecodeMap(Column(row, "external_ids")),
+          OptionalColumn<std::int64_t>(row, "mtu_request"),
+          OptionalColumn<std::string>(row, "error").value_or(""),
+          OptionalColumn<std::int64_t>(row, "ofport"),
+          OptionalColumn<std::string>(row, "link_state").value_or(""),
+          data::DecodeMap(Column(row, "bfd")),
+          data::DecodeMap(Column(row, "bfd_status"))};
+}
+
+void ThrowIfAnyFailed(OvsdbClient& client, const Json& result, const Deadline& deadline) {
+  for (const auto& r : result)
+    if (r.is_object() && r.contains("error") && !r["error"].is_null()) {
+      CheckSchema(client, deadline);  // names a missing column precisely
+      throw Error("OVSDB read", client.endpoint().text, "failed: " + Printable(r.dump(), 200));
+    }
+}
+
+// Columns of a scoped read: what planning and verification look at.
+const std::initializer_list<const char*> kBridgeColumns = {"name", "ports", "datapath_type", "external_ids"};
+const std::initializer_list<const char*> kPortColumns = {"name", "interfaces", "protected", "external_ids"};
+const std::initializer_list<const char*> kInterfaceColumns = {"name",         "type",  "options", "mtu_request",
+                                                              "external_ids", "error", "ofport",  "bfd"};
+// A foreign tunnel, for the duplicate check only.
+const std::initializer_list<const char*> kIdentityColumns = {"name", "type", "options", "external_ids"};
+
+Json SelectWhere(const char* table, Json where, std::initializer_list<const char*> columns) {
+  Json op = Select(table, columns);
+  op["where"] = std::move(where);
+  return op;
+}
+
+Json Clause(const char* column, const char* function, Json value) { return Json::array({column, function, std::move(value)}); }
+Json ByName(const std::string& name) { return Json::array({Clause("name", "==", name)}); }
+Json ByUuid(const std::string& uuid) { return Json::array({Clause("_uuid", "==", data::Uuid(uuid))}); }
+Json OwnedBy(const std::string& network) {
+  return Json::array({Clause("external_ids", "includes", data::Map({{kOwnerKey, network}}))});
+}
+
+}  // namespace
+
 OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
   Json ops = Json::array({
       Select("Open_vSwitch", {"next_cfg", "cur_cfg"}),
@@ -143,45 +230,121 @@ OvsState ReadState(OvsdbClient& client, const Deadline& deadline) {
       Select("Interface", {"name", "type", "options", "mtu_request", "external_ids", "error", "ofport", "link_state", "bfd", "bfd_status"}),
   });
   Json result = client.Transact("Open_vSwitch", ops, deadline);
-  for (const auto& r : result)
-    if (r.is_object() && r.contains("error") && !r["error"].is_null()) {
-      CheckSchema(client, deadline);  // names a missing column precisely
-      throw Error("OVSDB read", client.endpoint().text, "failed: " + Printable(r.dump(), 200));
-    }
+  ThrowIfAnyFailed(client, result, deadline);
   OvsState state;
   try {
-    const Json& root_rows = result.at(0).at("rows");
-    if (root_rows.size() != 1)
-      throw Error("OVSDB", client.endpoint().text, "has no Open_vSwitch row", "is this an Open vSwitch database?");
-    state.root_uuid = UuidOf(root_rows[0]);
-    state.next_cfg = root_rows[0].at("next_cfg").get<std::int64_t>();
-    state.cur_cfg = root_rows[0].at("cur_cfg").get<std::int64_t>();
-    for (const auto& row : result.at(1).at("rows")) {
-      BridgeRow b{UuidOf(row), row.at("name"), row.at("datapath_type"), data::DecodeUuidSet(row.at("ports")),
-                  data::DecodeMap(row.at("external_ids"))};
-      state.bridges[b.uuid] = std::move(b);
-    }
-    for (const auto& row : result.at(2).at("rows")) {
-      PortRow p{UuidOf(row), row.at("name"), data::DecodeUuidSet(row.at("interfaces")),
-                DecodeOptional<bool>(row.at("protected")).value_or(false), data::DecodeMap(row.at("external_ids"))};
-      state.ports[p.uuid] = std::move(p);
-    }
-    for (const auto& row : result.at(3).at("rows")) {
-      InterfaceRow i{UuidOf(row),
-                     row.at("name"),
-                     row.at("type"),
-                     data::DecodeMap(row.at("options")),
-                     data::DecodeMap(row.at("external_ids")),
-                     DecodeOptional<std::int64_t>(row.at("mtu_request")),
-                     DecodeOptional<std::string>(row.at("error")).value_or(""),
-                     DecodeOptional<std::int64_t>(row.at("ofport")),
-                     DecodeOptional<std::string>(row.at("link_state")).value_or(""),
-                     data::DecodeMap(row.at("bfd")),
-                     data::DecodeMap(row.at("bfd_status"))};
-      state.interfaces[i.uuid] = std::move(i);
-    }
+    for (std::size_t i = 0; i < ops.size(); ++i) MergeSelectResult(state, ops[i], result.at(i));
   } catch (const Json::exception& e) {
     throw Error("OVSDB", client.endpoint().text, std::string("answered with unexpected data: ") + e.what());
+  }
+  if (state.root_uuid.empty())
+    throw Error("OVSDB", client.endpoint().text, "has no Open_vSwitch row", "is this an Open vSwitch database?");
+  return state;
+}
+
+Json ScopedReadOperations(const ReadScope& scope) {
+  Json ops = Json::array({Select("Open_vSwitch", {"next_cfg", "cur_cfg"})});
+  ops.push_back(SelectWhere("Bridge", ByName(scope.bridge), kBridgeColumns));
+  if (scope.owned) {
+    Json others = OwnedBy(scope.network);  // the network's other bridges (the one above is not read twice)
+    others.push_back(Clause("name", "!=", scope.bridge));
+    ops.push_back(SelectWhere("Bridge", std::move(others), kBridgeColumns));
+  }
+  // Foreign tunnels first: a row read whole below replaces its entry.
+  if (scope.vxlan_identities) {
+    Json where = Json::array(
+        {Clause("type", "==", "vxlan"), Clause("external_ids", "excludes", data::Map({{kOwnerKey, scope.network}}))});
+    if (scope.vxlan_key) where.push_back(Clause("options", "includes", data::Map({{"key", *scope.vxlan_key}})));
+    ops.push_back(SelectWhere("Interface", std::move(where), kIdentityColumns));
+  }
+  if (scope.owned) {
+    ops.push_back(SelectWhere("Port", OwnedBy(scope.network), kPortColumns));
+    ops.push_back(SelectWhere("Interface", OwnedBy(scope.network), kInterfaceColumns));
+  }
+  ops.push_back(SelectWhere("Port", ByName(scope.bridge), kPortColumns));
+  ops.push_back(SelectWhere("Interface", ByName(scope.bridge), kInterfaceColumns));
+  if (scope.attach_port) ops.push_back(SelectWhere("Port", ByName(*scope.attach_port), kPortColumns));
+  return ops;
+}
+
+Json CompletionOperations(const OvsState& state, const std::string& bridge_name) {
+  Json ops = Json::array();
+  std::set<std::string> ports, interfaces, on_a_bridge;
+  for (const auto& [uuid, b] : state.bridges) on_a_bridge.insert(b.ports.begin(), b.ports.end());
+  // Ports read on no bridge read: their bridge, by the port it holds.
+  for (const auto& [uuid, p] : state.ports)
+    if (!on_a_bridge.count(uuid))
+      ops.push_back(SelectWhere("Bridge", Json::array({Clause("ports", "includes", data::Uuid(uuid))}), kBridgeColumns));
+  if (const BridgeRow* bridge = state.FindBridge(bridge_name)) {
+    for (const auto& p : bridge->ports) {
+      auto it = state.ports.find(p);
+      if (it == state.ports.end()) {
+        ports.insert(p);
+        continue;
+      }
+      for (const auto& i : it->second.interfaces)
+        if (!state.interfaces.count(i) || state.narrow_interfaces.count(i)) interfaces.insert(i);
+    }
+  }
+  for (const auto& p : ports) ops.push_back(SelectWhere("Port", ByUuid(p), kPortColumns));
+  for (const auto& i : interfaces) ops.push_back(SelectWhere("Interface", ByUuid(i), kInterfaceColumns));
+  return ops;
+}
+
+void MergeSelectResult(OvsState& state, const Json& op, const Json& result) {
+  const std::string table = op.at("table").get<std::string>();
+  const Json& rows = result.at("rows");
+  if (table == "Open_vSwitch") {
+    if (rows.size() != 1) return;  // the caller refuses a database without it
+    state.root_uuid = UuidOf(rows[0]);
+    state.next_cfg = rows[0].at("next_cfg").get<std::int64_t>();
+    state.cur_cfg = rows[0].at("cur_cfg").get<std::int64_t>();
+  } else if (table == "Bridge") {
+    for (const auto& row : rows) {
+      BridgeRow b = DecodeBridge(row);
+      state.bridges[b.uuid] = std::move(b);
+    }
+  } else if (table == "Port") {
+    for (const auto& row : rows) {
+      PortRow p = DecodePort(row);
+      state.ports[p.uuid] = std::move(p);
+    }
+  } else if (table == "Interface") {
+    const Json& columns = op.at("columns");
+    const bool whole = std::find(columns.begin(), columns.end(), Json("mtu_request")) != columns.end();
+    for (const auto& row : rows) {
+      InterfaceRow i = DecodeInterface(row);
+      const std::string uuid = i.uuid;
+      if (whole) {
+        state.interfaces[uuid] = std::move(i);
+        state.narrow_interfaces.erase(uuid);
+      } else if (state.interfaces.emplace(uuid, std::move(i)).second) {
+        state.narrow_interfaces.insert(uuid);
+      }
+    }
+  }
+}
+
+OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline) {
+  OvsState state;
+  state.partial = true;
+  auto apply = [&](const Json& ops) {
+    Json result = client.Transact("Open_vSwitch", ops, deadline);
+    ThrowIfAnyFailed(client, result, deadline);
+    try {
+      for (std::size_t i = 0; i < ops.size(); ++i) MergeSelectResult(state, ops[i], result.at(i));
+    } catch (const Json::exception& e) {
+      throw Error("OVSDB", client.endpoint().text, std::string("answered with unexpected data: ") + e.what());
+    }
+  };
+  apply(ScopedReadOperations(scope));
+  if (state.root_uuid.empty())
+    throw Error("OVSDB", client.endpoint().text, "has no Open_vSwitch row", "is this an Open vSwitch database?");
+  // Ports read in the first completion bring interfaces of their own.
+  for (int round = 0; scope.whole_bridge && round < 2; ++round) {
+    const Json ops = CompletionOperations(state, scope.bridge);
+    if (ops.empty()) break;
+    apply(ops);
   }
   return state;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,13 @@ struct OvsState {
   std::map<std::string, BridgeRow> bridges;  // by uuid
   std::map<std::string, PortRow> ports;
   std::map<std::string, InterfaceRow> interfaces;
+  // Read with a ReadScope: holds only the rows the scope names (see there);
+  // false for ReadState without one (whole tables).
+  bool partial = false;
+  // Interfaces read only for the duplicate-tunnel check (name, type,
+  // options, external_ids): completed like missing ones when they turn out
+  // to be the bridge's.
+  std::set<std::string> narrow_interfaces;
 
   const BridgeRow* FindBridge(const std::string& name) const;
   const PortRow* FindPort(const std::string& name) const;
@@ -69,6 +77,53 @@ struct OvsIndex {
 // which column an older Open vSwitch lacks (no get_schema round trip on
 // the normal path).
 OvsState ReadState(OvsdbClient& client, const Deadline& deadline);
+
+// What one network's plan needs to see, so that a run reads its own rows
+// and those that could conflict (OVSDB `where` clauses and column lists)
+// instead of whole tables. Always: the Open_vSwitch row, the bridge named
+// `bridge`, and the port and interface of that name (the bridge's local
+// port, or a port that clashes with the name).
+struct ReadScope {
+  std::string network;  // the owner: external_ids vxnet-network=network
+  std::string bridge;
+  std::optional<std::string> attach_port;  // also looked up by name
+  // Every port and interface this network owns, wherever they are, and
+  // the bridges it made.
+  bool owned = true;
+  // Every VXLAN interface this network does not own, with its options:
+  // what the duplicate-tunnel check compares declared tunnels against.
+  bool vxlan_identities = true;
+  // The bridge whole: each of its ports, and each interface of every port
+  // read (guest taps, an operator's ports, the misnamed local port), by
+  // uuid in at most two more transactions, sent only when the first one
+  // left some out. The foreign-bridge, other-network and local-port checks
+  // and teardown's "is the bridge empty" need them. In the same
+  // transactions, the bridge of every port read that is on none of the
+  // bridges read (an own tunnel left on a bridge vxnet did not make, a
+  // port of the bridge's name elsewhere), by `ports includes`.
+  bool whole_bridge = true;
+  // With vxlan_identities: when set, only the tunnels whose options:key is
+  // this (the network's VNI), since one with another key is never a
+  // duplicate. Unset for VNI 0, which a tunnel without a key option has.
+  std::optional<std::string> vxlan_key;
+};
+
+// The rows `scope` names, in one transaction plus the completion above.
+// The result is `partial`: a port with a declared tunnel's name on some
+// other bridge, foreign and not vxlan, is not read; inserting the tunnel
+// then fails on OVSDB's unique name index and the caller reads everything
+// (Converge does). Same schema handling as ReadState.
+OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline);
+
+// The first transaction of ReadState(scope), and the selects that
+// complete a scoped state: the bridge's ports it lacks, the interfaces of
+// its ports it lacks, the bridges of ports it read on no bridge it read;
+// empty when nothing is missing.
+Json ScopedReadOperations(const ReadScope& scope);
+Json CompletionOperations(const OvsState& state, const std::string& bridge);
+// Adds the rows of one select result (`op` as sent) to `state`; rows seen
+// with fewer columns never replace rows read whole.
+void MergeSelectResult(OvsState& state, const Json& op, const Json& result);
 
 // Refuses (Error) an Open vSwitch whose schema lacks a column vxnet uses.
 void CheckSchema(OvsdbClient& client, const Deadline& deadline);

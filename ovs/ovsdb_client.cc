@@ -76,6 +76,9 @@ OvsdbClient::OvsdbClient(OvsdbClient&& other) noexcept
       fd_(other.fd_),
       next_id_(other.next_id_),
       changing_transactions_(other.changing_transactions_),
+      round_trips_(other.round_trips_),
+      bytes_sent_(other.bytes_sent_),
+      bytes_received_(other.bytes_received_),
       splitter_(std::move(other.splitter_)) {
   other.fd_ = -1;
 }
@@ -90,6 +93,7 @@ void OvsdbClient::Send(const std::string& bytes, const Deadline& deadline) {
     const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
+      bytes_sent_ += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -121,6 +125,7 @@ Json OvsdbClient::Receive(const Deadline& deadline, const std::string& waiting_f
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       throw Error("OVSDB server", endpoint_.text, std::string("connection failed: ") + std::strerror(errno));
     }
+    bytes_received_ += static_cast<std::size_t>(n);
     splitter_.Feed(std::string_view(buf, static_cast<std::size_t>(n)));
   }
 }
@@ -141,11 +146,12 @@ Json OvsdbClient::Call(const std::string& method, Json params, const Deadline& d
       continue;
     }
     if (!message.contains("id") || message["id"] != id) continue;  // stale or unrelated reply
+    ++round_trips_;
     if (message.contains("error") && !message["error"].is_null())
       throw Error("OVSDB request", method, "failed: " + Printable(message["error"].dump(), 200));
     if (!message.contains("result"))
       throw Error("OVSDB server", endpoint_.text, "answered '" + method + "' without a result");
-    return message["result"];
+    return std::move(message["result"]);
   }
 }
 

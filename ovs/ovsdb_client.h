@@ -35,6 +35,11 @@ class OvsdbClient {
   // Transactions sent that could change the database (insert, update,
   // mutate, delete): zero means a failure left OVSDB as it was.
   int changing_transactions_sent() const { return changing_transactions_; }
+  // Requests answered (each one round trip) and bytes exchanged, for the
+  // debug log and the tests that keep a run's round trips counted.
+  int round_trips() const { return round_trips_; }
+  std::size_t bytes_sent() const { return bytes_sent_; }
+  std::size_t bytes_received() const { return bytes_received_; }
 
  private:
   OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
@@ -45,6 +50,8 @@ class OvsdbClient {
   int fd_ = -1;
   long long next_id_ = 1;
   int changing_transactions_ = 0;
+  int round_trips_ = 0;
+  std::size_t bytes_sent_ = 0, bytes_received_ = 0;
   JsonStreamSplitter splitter_;
 };
 

@@ -392,16 +392,34 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
     new_ports.push_back(data::NamedUuid("local_port"));
   }
   for (std::size_t i = 0; i < plan.add.size(); ++i) {
+    // Objects filled key by key: a nested initializer list makes a
+    // two-element array per key first, and copies `ids` twice.
     const DesiredTunnel& t = plan.add[i];
     const std::string iface_id = "tun_iface_" + std::to_string(i), port_id = "tun_port_" + std::to_string(i);
-    const Json ids = data::Map(TunnelExternalIds(plan.network, t));
-    ops.push_back({{"op", "insert"}, {"table", "Interface"},
-                   {"row", {{"name", t.name}, {"type", "vxlan"}, {"options", data::Map(t.Options())},
-                            {"bfd", data::Map(t.Bfd())}, {"external_ids", ids}}},
-                   {"uuid-name", iface_id}});
-    ops.push_back({{"op", "insert"}, {"table", "Port"},
-                   {"row", {{"name", t.name}, {"interfaces", data::NamedUuid(iface_id)}, {"protected", true}, {"external_ids", ids}}},
-                   {"uuid-name", port_id}});
+    Json ids = data::Map(TunnelExternalIds(plan.network, t));
+    Json iface_row = Json::object();
+    iface_row["name"] = t.name;
+    iface_row["type"] = "vxlan";
+    iface_row["options"] = data::Map(t.Options());
+    iface_row["bfd"] = data::Map(t.Bfd());
+    iface_row["external_ids"] = ids;
+    Json iface = Json::object();
+    iface["op"] = "insert";
+    iface["table"] = "Interface";
+    iface["row"] = std::move(iface_row);
+    iface["uuid-name"] = iface_id;
+    ops.push_back(std::move(iface));
+    Json port_row = Json::object();
+    port_row["name"] = t.name;
+    port_row["interfaces"] = data::NamedUuid(iface_id);
+    port_row["protected"] = true;
+    port_row["external_ids"] = std::move(ids);
+    Json port = Json::object();
+    port["op"] = "insert";
+    port["table"] = "Port";
+    port["row"] = std::move(port_row);
+    port["uuid-name"] = port_id;
+    ops.push_back(std::move(port));
     new_ports.push_back(data::NamedUuid(port_id));
   }
   for (const auto& u : plan.update) {
@@ -482,7 +500,9 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
   ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                  {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}});
-  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where}, {"columns", Json::array({"next_cfg"})}});
+  // The new next_cfg to wait for, and cur_cfg to wait from (AwaitApplied).
+  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                 {"columns", Json::array({"next_cfg", "cur_cfg"})}});
   return ops;
 }
 

@@ -97,7 +97,8 @@ Plan PlanGuestPorts(const std::string& network, const std::string& bridge, const
                     const OvsState& state);
 
 // The RFC 7047 operations applying `plan` atomically, ending with the
-// next_cfg bump and a select of the new next_cfg (the last operation).
+// next_cfg bump and a select of the new next_cfg and of cur_cfg (the last
+// operation).
 Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state);
 
 }  // namespace vxnet::ovs

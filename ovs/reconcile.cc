@@ -1,9 +1,12 @@
 #include "ovs/reconcile.h"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
+#include "xml/network_spec.h"
 
 namespace vxnet::ovs {
 
@@ -34,28 +37,86 @@ TxnStatus Check(const Json& result, const Json& ops, const std::string& endpoint
 
 }  // namespace
 
-// Uses OVSDB's own "wait" so no polling interval is needed.
-void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadline) {
-  const Json root = Json::array();
-  for (;;) {
-    Json sel = client.Transact(kDb, Json::array({{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root},
-                                                  {"columns", Json::array({"cur_cfg"})}}}),
-                               deadline);
-    const std::int64_t cur = sel.at(0).at("rows").at(0).at("cur_cfg").get<std::int64_t>();
-    if (cur >= target) return;
-    const auto left = deadline.remaining();
-    if (left <= milliseconds(20))
-      throw Error("ovs-vswitchd", "cur_cfg " + std::to_string(cur) + " < next_cfg " + std::to_string(target),
-                  "did not apply the committed change within " + std::to_string(deadline.budget().count()) + " ms",
-                  "check that ovs-vswitchd is running; OVSDB holds the change and it applies when ovs-vswitchd does");
-    // The server holds this request until cur_cfg changes or the timeout.
-    const auto hold = std::min<long long>(left.count() - 10, 1000);
-    client.Transact(kDb,
-                    Json::array({{{"op", "wait"}, {"timeout", hold}, {"table", "Open_vSwitch"}, {"where", root},
-                                  {"columns", Json::array({"cur_cfg"})}, {"until", "!="},
-                                  {"rows", Json::array({Json{{"cur_cfg", cur}}})}}}),
-                    deadline);
+namespace {
+
+Json SelectCurCfg() {
+  return Json{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", Json::array()}, {"columns", Json::array({"cur_cfg"})}};
+}
+
+// Where a run's time and round trips go, for ReconcileReport::timings.
+class Timings {
+ public:
+  explicit Timings(const OvsdbClient& client)
+      : client_(client), round_trips_(client.round_trips()), received_(client.bytes_received()) {}
+  void Mark(const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s=%.1fms", text_.empty() ? "" : " ", phase,
+                  std::chrono::duration<double, std::milli>(now - last_).count());
+    text_ += buf;
+    last_ = now;
   }
+  std::string Text() const {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " round_trips=%d received=%.1fKiB", client_.round_trips() - round_trips_,
+                  static_cast<double>(client_.bytes_received() - received_) / 1024.0);
+    return text_ + buf;
+  }
+
+ private:
+  const OvsdbClient& client_;
+  int round_trips_;
+  std::size_t received_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
+};
+
+}  // namespace
+
+// OVSDB's own "wait" makes the server hold the request until cur_cfg moves,
+// so no polling interval is needed, and the check of cur_cfg rides in the
+// same transaction.
+Json AwaitApplied(OvsdbClient& client, std::int64_t target, std::int64_t seen, const Json& reads,
+                  const Deadline& deadline) {
+  std::int64_t cur = seen;
+  for (;;) {
+    const bool reached = cur >= target;
+    Json ops = Json::array();
+    if (!reached) {
+      const auto left = deadline.remaining();
+      if (left <= milliseconds(20))
+        throw Error("ovs-vswitchd", "cur_cfg " + std::to_string(cur) + " < next_cfg " + std::to_string(target),
+                    "did not apply the committed change within " + std::to_string(deadline.budget().count()) + " ms",
+                    "check that ovs-vswitchd is running; OVSDB holds the change and it applies when ovs-vswitchd does");
+      // The server holds this transaction until cur_cfg changes or the timeout.
+      const auto hold = std::min<long long>(left.count() - 10, 5000);
+      ops.push_back({{"op", "wait"}, {"timeout", hold}, {"table", "Open_vSwitch"}, {"where", Json::array()},
+                     {"columns", Json::array({"cur_cfg"})}, {"until", "!="},
+                     {"rows", Json::array({Json{{"cur_cfg", cur}}})}});
+    }
+    ops.push_back(SelectCurCfg());
+    for (const auto& r : reads) ops.push_back(r);
+    Json result = client.Transact(kDb, ops, deadline);
+    if (!reached) {
+      const Json& wait = result.at(0);
+      if (wait.is_object() && wait.contains("error") && !wait["error"].is_null()) {
+        if (wait["error"] == "timed out") continue;  // cur_cfg did not move within the hold: check the deadline
+        throw Error("OVSDB wait", client.endpoint().text, "failed: " + Printable(wait.dump(), 200));
+      }
+    }
+    const std::size_t first = reached ? 0 : 1;
+    cur = result.at(first).at("rows").at(0).at("cur_cfg").get<std::int64_t>();
+    if (cur >= target) {
+      Json out = Json::array();
+      for (std::size_t i = first + 1; i < result.size(); ++i) out.push_back(std::move(result[i]));
+      return out;
+    }
+  }
+}
+
+void WaitApplied(OvsdbClient& client, std::int64_t target, const Deadline& deadline) {
+  Json sel = client.Transact(kDb, Json::array({SelectCurCfg()}), deadline);
+  AwaitApplied(client, target, sel.at(0).at("rows").at(0).at("cur_cfg").get<std::int64_t>(), Json::array(), deadline);
 }
 
 namespace {
@@ -82,7 +143,7 @@ void CheckVerdicts(const DesiredNetwork& desired, const std::map<std::string, Ve
   if (desired.attach_port) check(*desired.attach_port, "port to the attached Linux bridge");
 }
 
-// On a full state read: vxnet names each port and its one interface alike.
+// On a state read: vxnet names each port and its one interface alike.
 void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
   std::map<std::string, Verdict> by_name;
   for (const auto& [uuid, iface] : state.interfaces) by_name[iface.name] = {iface.error, iface.ofport};
@@ -90,64 +151,134 @@ void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
 }
 
 // After a commit: ovs-vswitchd's verdict on each interface vxnet declared,
-// read narrowly (name, error, ofport). The declared rows themselves need no
-// re-read: the transaction was atomic and guarded by its wait operation, so
-// it applied exactly the plan made from the state it checked.
-void VerifyCommitted(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
-  Json result = client.Transact(
-      "Open_vSwitch",
-      Json::array({{{"op", "select"}, {"table", "Interface"}, {"where", Json::array()},
-                    {"columns", Json::array({"name", "error", "ofport"})}}}),
-      deadline);
+// read narrowly (name, error, ofport) in the transaction that sees the
+// change applied. Every declared interface is this network's own (the
+// commit wrote its external_ids) or the bridge's local one, named like it.
+// The declared rows themselves need no re-read: the transaction was atomic
+// and guarded by its wait operation, so it applied exactly the plan made
+// from the state it checked.
+Json VerdictReads(const DesiredNetwork& desired) {
+  const Json columns = Json::array({"name", "error", "ofport"});
+  return Json::array(
+      {Json{{"op", "select"}, {"table", "Interface"},
+            {"where", Json::array({Json::array({"external_ids", "includes", data::Map({{kOwnerKey, desired.network}})})})},
+            {"columns", columns}},
+       Json{{"op", "select"}, {"table", "Interface"}, {"where", Json::array({Json::array({"name", "==", desired.bridge})})},
+            {"columns", columns}}});
+}
+
+void CheckCommitted(const DesiredNetwork& desired, const Json& verdicts) {
   std::map<std::string, Verdict> by_name;
-  for (const auto& row : result.at(0).at("rows")) {
-    Verdict v;
-    if (const Json& error = row.at("error"); error.is_string()) v.error = error.get<std::string>();
-    if (const Json& ofport = row.at("ofport"); ofport.is_number_integer()) v.ofport = ofport.get<std::int64_t>();
-    by_name[row.at("name").get<std::string>()] = v;
-  }
+  for (const auto& result : verdicts)
+    for (const auto& row : result.at("rows")) {
+      Verdict v;
+      if (const Json& error = row.at("error"); error.is_string()) v.error = error.get<std::string>();
+      if (const Json& ofport = row.at("ofport"); ofport.is_number_integer()) v.ofport = ofport.get<std::int64_t>();
+      by_name[row.at("name").get<std::string>()] = v;
+    }
   CheckVerdicts(desired, by_name);
 }
 
 // read -> plan -> (nothing to do: verify what is there) or one transaction ->
-// wait for ovs-vswitchd -> verify its verdict. A transaction that a
-// concurrent change invalidated fails whole and is planned again.
+// wait for ovs-vswitchd and its verdict. The read is scoped; a plan or a
+// verification that refuses on it, and a transaction that fails (a
+// concurrent change, or a name the scoped read did not see), are done again
+// from a read of whole tables.
 template <typename PlanFn, typename VerifyFn>
-ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline, PlanFn plan_fn,
-                         VerifyFn verify_fn, bool verify_after_commit) {
+ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, const std::optional<ReadScope>& scope,
+                         const Deadline& deadline, PlanFn plan_fn, VerifyFn verify_fn, bool verify_after_commit) {
   ReconcileReport report;
-  for (int attempt = 1;; ++attempt) {
-    OvsState state = ReadState(client, deadline);
-    Plan plan = plan_fn(state);
+  Timings timings(client);
+  bool whole = !scope;
+  for (;;) {
+    OvsState state = whole ? ReadState(client, deadline) : ReadState(client, *scope, deadline);
+    timings.Mark("read");
+    Plan plan;
+    try {
+      plan = plan_fn(state);
+      if (plan.empty()) verify_fn(state);
+    } catch (const Error&) {
+      if (!state.partial) throw;
+      whole = true;  // the refusal, if it stands, is the whole state's
+      continue;
+    }
+    timings.Mark("plan");
     if (plan.empty()) {
-      verify_fn(state);
+      report.timings = timings.Text();
       return report;
     }
-    if (attempt > kMaxAttempts)
+    if (report.attempts >= kMaxAttempts)
       throw Error("network '" + desired.network + "'", std::to_string(kMaxAttempts) + " transactions",
                   "OVSDB kept changing underneath; the declared state was not reached",
                   "look for another program rewriting bridge " + desired.bridge);
     Json ops = BuildTransaction(plan, desired, state);
+    timings.Mark("build");
     ++report.attempts;
     Json result = client.Transact(kDb, ops, deadline);
-    if (Check(result, ops, client.endpoint().text) == TxnStatus::kRetry) continue;
+    timings.Mark("commit");
+    if (Check(result, ops, client.endpoint().text) == TxnStatus::kRetry) {
+      whole = true;
+      continue;
+    }
     report.changes = plan.Describe();
-    const std::int64_t target = result.at(ops.size() - 1).at("rows").at(0).at("next_cfg").get<std::int64_t>();
-    WaitApplied(client, target, deadline);
-    if (verify_after_commit) VerifyCommitted(client, desired, deadline);
+    const Json& cfg = result.at(ops.size() - 1).at("rows").at(0);
+    const Json verdicts = AwaitApplied(client, cfg.at("next_cfg").get<std::int64_t>(),
+                                       cfg.at("cur_cfg").get<std::int64_t>(),
+                                       verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+    if (verify_after_commit) CheckCommitted(desired, verdicts);
+    timings.Mark("applied");
+    report.timings = timings.Text();
     return report;
+  }
+}
+
+// Teardown: the network's own rows, its bridge whole (is it empty?) and
+// the bridge's local interface (an mtu_request to put back).
+ReadScope TeardownScope(const std::string& network, const std::string& bridge) {
+  return ReadScope{network, bridge, std::nullopt, true, false, true, std::nullopt};
+}
+
+// port-created: the bridge and its local port and interface only; a
+// missing local port re-reads whole tables before refusing.
+ReadScope BridgeMtuScope(const std::string& network, const std::string& bridge) {
+  return ReadScope{network, bridge, std::nullopt, false, false, false, std::nullopt};
+}
+
+// The plan of `plan_fn` from a scoped read, done again on whole tables
+// when it refuses there.
+template <typename PlanFn>
+Plan PlanFromScope(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline, PlanFn plan_fn) {
+  const OvsState state = ReadState(client, scope, deadline);
+  try {
+    return plan_fn(state);
+  } catch (const Error&) {
+    return plan_fn(ReadState(client, deadline));
   }
 }
 
 }  // namespace
 
+ReadScope ScopeFor(const DesiredNetwork& desired) {
+  ReadScope scope{desired.network, desired.bridge, desired.attach_port, true, !desired.tunnels.empty(), true, std::nullopt};
+  // One VNI per network: a foreign tunnel with another key is no duplicate.
+  // A tunnel without a key option has key 0, so VNI 0 reads them all.
+  std::optional<std::string> key;
+  for (const auto& t : desired.tunnels) {
+    const std::string k = t.Options().at("key");
+    if (key && *key != k) return scope;
+    key = k;
+  }
+  if (key && *key != "0") scope.vxlan_key = key;
+  return scope;
+}
+
 Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
-  return PlanReconcile(desired, ReadState(client, deadline));
+  return PlanFromScope(client, ScopeFor(desired), deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); });
 }
 
 ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
   return Converge(
-      client, desired, deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); },
+      client, desired, ScopeFor(desired), deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); },
       [&](const OvsState& s) { VerifyApplied(desired, s); }, true);
 }
 
@@ -155,16 +286,18 @@ ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network,
                                 const Deadline& deadline) {
   DesiredNetwork only_bridge{network, bridge, "system", mtu, {}, std::nullopt};
   return Converge(
-      client, only_bridge, deadline, [&](const OvsState& s) { return PlanBridgeMtu(network, bridge, mtu, s); },
-      [](const OvsState&) {}, false);
+      client, only_bridge, BridgeMtuScope(network, bridge), deadline,
+      [&](const OvsState& s) { return PlanBridgeMtu(network, bridge, mtu, s); }, [](const OvsState&) {}, false);
 }
 
+// Rare (after OVS lost its database) and it looks taps up by name wherever
+// they are: whole tables.
 ReconcileReport EnsureGuestPorts(OvsdbClient& client, const std::string& network, const std::string& bridge,
                                  const std::vector<GuestPort>& guests, const Deadline& deadline) {
   DesiredNetwork only_bridge{network, bridge, "system", std::nullopt, {}, std::nullopt};
   return Converge(
-      client, only_bridge, deadline, [&](const OvsState& s) { return PlanGuestPorts(network, bridge, guests, s); },
-      [](const OvsState&) {}, false);
+      client, only_bridge, std::nullopt, deadline,
+      [&](const OvsState& s) { return PlanGuestPorts(network, bridge, guests, s); }, [](const OvsState&) {}, false);
 }
 
 void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
@@ -175,12 +308,21 @@ void VerifyNetwork(const DesiredNetwork& desired, const OvsState& state) {
   VerifyApplied(desired, state);
 }
 
+void VerifyNetwork(OvsdbClient& client, const DesiredNetwork& desired, const OvsState& state, const Deadline& deadline) {
+  try {
+    VerifyNetwork(desired, state);
+  } catch (const Error&) {
+    if (!state.partial) throw;
+    VerifyNetwork(desired, ReadState(client, deadline));
+  }
+}
+
 ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,
                          const Deadline& deadline) {
   DesiredNetwork none{network, bridge, "system", std::nullopt, {}, std::nullopt};
   return Converge(
-      client, none, deadline, [&](const OvsState& s) { return PlanTeardown(network, bridge, s); },
-      [](const OvsState&) {}, false);
+      client, none, TeardownScope(network, bridge), deadline,
+      [&](const OvsState& s) { return PlanTeardown(network, bridge, s); }, [](const OvsState&) {}, false);
 }
 
 }  // namespace vxnet::ovs
