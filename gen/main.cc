@@ -24,9 +24,21 @@ constexpr int kExitInvalid = 1;
 constexpr int kExitUsage = 2;
 
 // Writes all or nothing: a temporary file beside the target, renamed over it.
-void WriteOutput(const std::string& path, const std::string& text) {
+// Writes `text` to `path`: a regular file is replaced atomically (a
+// temporary file with `mode`, then rename), so a failure leaves the old one;
+// anything else that exists (/dev/null, /dev/stdout, a FIFO) is written
+// into, never replaced.
+void WriteOutput(const std::string& path, const std::string& text, mode_t mode = 0644) {
   if (path.empty() || path == "-") {
     std::cout << text << std::flush;
+    return;
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::out);
+    out << text;
+    out.flush();
+    if (!out) throw Error("output", path, "cannot be written");
     return;
   }
   const std::string tmp = path + ".vxnet-tmp." + std::to_string(getpid());
@@ -39,7 +51,7 @@ void WriteOutput(const std::string& path, const std::string& text) {
       throw Error("output file", path, "cannot be written", "check the directory exists and is writable");
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (chmod(tmp.c_str(), mode) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw Error("output file", path, "cannot be written", "check the directory is writable");
   }
@@ -198,8 +210,7 @@ void EmitHostFiles(const std::vector<vxnet::gen::HostFile>& files, const std::st
       continue;
     }
     const std::string path = dir + "/" + file.name;
-    WriteOutput(path, file.content);
-    chmod(path.c_str(), file.mode);
+    WriteOutput(path, file.content, file.mode);
   }
 }
 

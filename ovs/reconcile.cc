@@ -73,6 +73,18 @@ class Timings {
 
 }  // namespace
 
+namespace {
+
+constexpr milliseconds kHoldMargin{250};
+
+Error NotApplied(std::int64_t cur, std::int64_t target, const Deadline& deadline) {
+  return Error("ovs-vswitchd", "cur_cfg " + std::to_string(cur) + " < next_cfg " + std::to_string(target),
+               "did not apply the committed change within " + std::to_string(deadline.budget().count()) + " ms",
+               "check that ovs-vswitchd is running; OVSDB holds the change and it applies when ovs-vswitchd does");
+}
+
+}  // namespace
+
 // OVSDB's own "wait" makes the server hold the request until cur_cfg moves,
 // so no polling interval is needed, and the check of cur_cfg rides in the
 // same transaction.
@@ -84,12 +96,14 @@ Json AwaitApplied(OvsdbClient& client, std::int64_t target, std::int64_t seen, c
     Json ops = Json::array();
     if (!reached) {
       const auto left = deadline.remaining();
-      if (left <= milliseconds(20))
-        throw Error("ovs-vswitchd", "cur_cfg " + std::to_string(cur) + " < next_cfg " + std::to_string(target),
-                    "did not apply the committed change within " + std::to_string(deadline.budget().count()) + " ms",
-                    "check that ovs-vswitchd is running; OVSDB holds the change and it applies when ovs-vswitchd does");
-      // The server holds this transaction until cur_cfg changes or the timeout.
-      const auto hold = std::min<long long>(left.count() - 10, 5000);
+      if (left <= milliseconds(20)) throw NotApplied(cur, target, deadline);
+      // The server holds this transaction until cur_cfg changes or the
+      // timeout; its answer then needs time to arrive within the deadline,
+      // also on a loaded host (a margin of a few ms made the answer to a
+      // hold that ran out arrive after the deadline, misreported as a
+      // silent ovsdb-server).
+      const milliseconds margin = std::min<milliseconds>(kHoldMargin, left / 4);
+      const auto hold = std::min<long long>((left - margin).count(), 5000);
       ops.push_back({{"op", "wait"}, {"timeout", hold}, {"table", "Open_vSwitch"}, {"where", Json::array()},
                      {"columns", Json::array({"cur_cfg"})}, {"until", "!="},
                      {"rows", Json::array({Json{{"cur_cfg", cur}}})}});
@@ -100,7 +114,11 @@ Json AwaitApplied(OvsdbClient& client, std::int64_t target, std::int64_t seen, c
     if (!reached) {
       const Json& wait = result.at(0);
       if (wait.is_object() && wait.contains("error") && !wait["error"].is_null()) {
-        if (wait["error"] == "timed out") continue;  // cur_cfg did not move within the hold: check the deadline
+        // cur_cfg did not move within the hold: what is left is the margin.
+        if (wait["error"] == "timed out") {
+          if (deadline.remaining() <= kHoldMargin) throw NotApplied(cur, target, deadline);
+          continue;
+        }
         throw Error("OVSDB wait", client.endpoint().text, "failed: " + Printable(wait.dump(), 200));
       }
     }

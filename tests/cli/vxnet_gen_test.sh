@@ -38,6 +38,13 @@ cmp -s "$WORK/a.xml" "$WORK/b.xml" || fail "two runs with the same flags differ"
 grep -q "<uuid>" "$WORK/a.xml" && fail "uuid emitted without --uuid"
 "$GEN" network --peer 198.18.0.2 --uuid >"$WORK/u.xml" && grep -qE "<uuid>[0-9a-f-]{36}</uuid>" "$WORK/u.xml" \
     || fail "--uuid gave no uuid"
+# -o into something that is not a regular file (a FIFO here, /dev/null or
+# /dev/stdout for a user) writes into it and never replaces it with a file.
+mkfifo "$WORK/fifo"
+cat "$WORK/fifo" >"$WORK/from-fifo" &
+"$GEN" network --peer 198.18.0.2 -o "$WORK/fifo"
+wait
+[ -p "$WORK/fifo" ] && grep -q "<network>" "$WORK/from-fifo" && pass || fail "-o FIFO replaced the FIFO or wrote nothing"
 # --uuid-from keeps the UUID of an existing definition, so the regenerated
 # network redefines the same one (virsh net-define refuses another UUID).
 uuid=$(sed -n 's|.*<uuid>\(.*\)</uuid>.*|\1|p' "$WORK/u.xml")
