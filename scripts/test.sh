@@ -13,6 +13,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$top/build"}
+# Absolute, since CTest and the stages below run from other directories.
+case $build in /*) ;; *) build="$(pwd)/$build" ;; esac
 jobs=$(nproc)
 t_start=$(date +%s)
 
