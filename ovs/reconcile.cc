@@ -168,32 +168,39 @@ void VerifyApplied(const DesiredNetwork& desired, const OvsState& state) {
   CheckVerdicts(desired, by_name);
 }
 
-// After a commit: ovs-vswitchd's verdict on each interface vxnet declared,
-// read narrowly (name, error, ofport) in the transaction that sees the
-// change applied. Every declared interface is this network's own (the
-// commit wrote its external_ids) or the bridge's local one, named like it.
-// The declared rows themselves need no re-read: the transaction was atomic
-// and guarded by its wait operation, so it applied exactly the plan made
-// from the state it checked.
+// After a commit: ovs-vswitchd's verdict, read in the transaction that sees
+// the change applied. Only what is wrong comes back: this network's
+// interfaces that carry an error or ofport -1 (the commit wrote their
+// external_ids), and the bridge's local interface by name. The declared
+// rows themselves need no re-read: the transaction was atomic and guarded
+// by its wait operation, so it applied exactly the plan made from the state
+// it checked (and 'started' verifies the whole network again).
 Json VerdictReads(const DesiredNetwork& desired) {
   const Json columns = Json::array({"name", "error", "ofport"});
+  const Json owned = Json::array({"external_ids", "includes", data::Map({{kOwnerKey, desired.network}})});
   return Json::array(
       {Json{{"op", "select"}, {"table", "Interface"},
-            {"where", Json::array({Json::array({"external_ids", "includes", data::Map({{kOwnerKey, desired.network}})})})},
+            {"where", Json::array({owned, Json::array({"error", "!=", data::EmptySet()})})}, {"columns", columns}},
+       Json{{"op", "select"}, {"table", "Interface"}, {"where", Json::array({owned, Json::array({"ofport", "==", -1})})},
             {"columns", columns}},
        Json{{"op", "select"}, {"table", "Interface"}, {"where", Json::array({Json::array({"name", "==", desired.bridge})})},
             {"columns", columns}}});
 }
 
 void CheckCommitted(const DesiredNetwork& desired, const Json& verdicts) {
+  auto decode = [](const Json& row) {
+    Verdict v;
+    if (const Json& error = row.at("error"); error.is_string()) v.error = error.get<std::string>();
+    if (const Json& ofport = row.at("ofport"); ofport.is_number_integer()) v.ofport = ofport.get<std::int64_t>();
+    return v;
+  };
+  // The declared interfaces, as far as they were read: the local one, and
+  // any with a problem; the others are known to be there and well.
   std::map<std::string, Verdict> by_name;
+  for (const auto& t : desired.tunnels) by_name[t.name] = {};
+  if (desired.attach_port) by_name[*desired.attach_port] = {};
   for (const auto& result : verdicts)
-    for (const auto& row : result.at("rows")) {
-      Verdict v;
-      if (const Json& error = row.at("error"); error.is_string()) v.error = error.get<std::string>();
-      if (const Json& ofport = row.at("ofport"); ofport.is_number_integer()) v.ofport = ofport.get<std::int64_t>();
-      by_name[row.at("name").get<std::string>()] = v;
-    }
+    for (const auto& row : result.at("rows")) by_name[row.at("name").get<std::string>()] = decode(row);
   CheckVerdicts(desired, by_name);
 }
 

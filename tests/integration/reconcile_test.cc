@@ -191,6 +191,21 @@ TEST_F(ReconcileTest, ForeignDuplicateTunnelIsNamedNotDeleted) {
   EXPECT_EQ(PortsOf("ovs-sw0"), (std::set<std::string>{"vxlan0"}));
 }
 
+// What ovs-vswitchd refuses only once the transaction is committed: the
+// bridge's name is taken by a kernel link (a Linux bridge left from before
+// OVS), so it cannot make the local port. The run fails with vswitchd's
+// own words, and the tunnels, which it did make, are not blamed.
+TEST_F(ReconcileTest, WhatOvsVswitchdRefusesAfterTheCommitIsReported) {
+  ASSERT_EQ(test::Run({"ip", "-n", sandbox_->netns(), "link", "add", "ovs-sw0", "type", "bridge"}), 0);
+  try {
+    Apply(Spec({"198.18.0.2", "198.18.0.3"}));
+    FAIL() << "a bridge ovs-vswitchd could not make was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bridge interface 'ovs-sw0'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("198.18.0."), std::string::npos) << "a good tunnel was blamed: " << e.what();
+  }
+}
+
 TEST_F(ReconcileTest, TwoNetworksOnOneHostAndABridgeAnotherNetworkOwns) {
   Apply(Spec({"198.18.0.2"}, "net-a", "ovs-a", 1));
   Apply(Spec({"198.18.0.2"}, "net-b", "ovs-b", 2));
