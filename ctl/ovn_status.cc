@@ -2,18 +2,9 @@
 
 namespace vxnet::ctl {
 
-namespace {
-
-void Raise(NetworkStatus& s, Level level, std::string problem) {
-  s.problems.push_back(std::move(problem));
-  if (level > s.level) s.level = level;
-}
-
-}  // namespace
-
 void AddOvnFindings(NetworkStatus& s, const std::string& sw, const engine::OvnObservation& o,
                     const std::vector<OvnGuestPort>& guests) {
-  for (const auto& e : o.errors) Raise(s, kCritical, "OVN: " + e);
+  for (const auto& e : o.errors) s.Raise(kCritical, "OVN: " + e);
   if (o.chassis.empty()) return;
   std::string encaps;
   for (const auto& e : o.encaps) encaps += (encaps.empty() ? "" : ", ") + e.type + " " + e.ip;
@@ -21,14 +12,14 @@ void AddOvnFindings(NetworkStatus& s, const std::string& sw, const engine::OvnOb
                     o.remotes.sb + (encaps.empty() ? "" : ", encap " + encaps) + "; " + std::to_string(o.other_chassis) +
                     " other chassis");
   if (o.errors.empty() && !o.registered)
-    Raise(s, kCritical, "chassis " + o.chassis + " is not registered in the Southbound DB " + o.remotes.sb +
+    s.Raise(kCritical, "chassis " + o.chassis + " is not registered in the Southbound DB " + o.remotes.sb +
                             ": is ovn-controller running and can it reach it?");
   s.facts.push_back("logical switch " + sw + " in " + o.remotes.nb + ": " +
                     (o.switch_found ? (o.switch_vxnets ? "present" : "present, NOT vxnet's") : "MISSING"));
   if (o.errors.empty() && !o.switch_found)
-    Raise(s, kCritical, "logical switch " + sw + " is missing from the Northbound DB; 'vxnetctl reconcile " + s.network + "' makes it");
+    s.Raise(kCritical, "logical switch " + sw + " is missing from the Northbound DB; 'vxnetctl reconcile " + s.network + "' makes it");
   if (o.switch_found && !o.switch_vxnets)
-    Raise(s, kCritical, "logical switch " + sw + " is not vxnet's (no external_ids:vxnet-network)");
+    s.Raise(kCritical, "logical switch " + sw + " is not vxnet's (no external_ids:vxnet-network)");
   for (const auto& g : guests) {
     if (g.interface_id.empty()) continue;
     const std::string who = "guest port " + g.interface_id + " of domain '" + g.domain + "'";
@@ -40,12 +31,12 @@ void AddOvnFindings(NetworkStatus& s, const std::string& sw, const engine::OvnOb
                       (up ? ", up" : ", down"));
     if (!o.errors.empty()) continue;
     if (lsp == o.ports.end())
-      Raise(s, kCritical, who + " has no logical port; 'vxnetctl reconcile " + s.network + "' makes it");
+      s.Raise(kCritical, who + " has no logical port; 'vxnetctl reconcile " + s.network + "' makes it");
     else if (bound != o.chassis)
-      Raise(s, kCritical, who + " is bound to " + (bound.empty() ? std::string("no chassis") : "chassis " + bound) +
+      s.Raise(kCritical, who + " is bound to " + (bound.empty() ? std::string("no chassis") : "chassis " + bound) +
                               ", not this one (" + o.chassis + ")");
     else if (!up)
-      Raise(s, kWarning, who + " is bound here but not up yet");
+      s.Raise(kWarning, who + " is bound here but not up yet");
   }
 }
 

@@ -8,15 +8,6 @@
 
 namespace vxnet::ctl {
 
-namespace {
-
-void Raise(NetworkStatus& s, Level level, std::string problem) {
-  s.problems.push_back(std::move(problem));
-  if (level > s.level) s.level = level;
-}
-
-}  // namespace
-
 const char* LevelName(Level l) {
   switch (l) {
     case kOk:
@@ -36,13 +27,13 @@ NetworkStatus Broken(const std::string& network, const std::string& bridge, cons
   s.network = network;
   s.bridge = bridge;
   s.declared_mtu = "?";
-  Raise(s, kCritical, problem);
+  s.Raise(kCritical, problem);
   return s;
 }
 
 void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problems, const std::vector<std::string>& notices) {
-  for (const auto& p : problems) Raise(s, kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
-  for (const auto& n : notices) Raise(s, kWarning, "config: " + n);
+  for (const auto& p : problems) s.Raise(kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
+  for (const auto& n : notices) s.Raise(kWarning, "config: " + n);
 }
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
@@ -53,7 +44,7 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   s.declared_mtu = spec.mtu ? std::to_string(*spec.mtu) : "auto";
   s.underlay_mtu = overlay.mtu;
   s.overlay_mtu = inputs.recorded_mtu ? inputs.recorded_mtu : overlay.mtu;
-  for (const auto& w : overlay.warnings) Raise(s, kWarning, w);
+  for (const auto& w : overlay.warnings) s.Raise(kWarning, w);
   AddConfigFindings(s, inputs.config_problems, inputs.config_notices);
   // The MTU was decided at start and guests copied it; the underlay may
   // have changed since.
@@ -61,9 +52,9 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     const std::string what = "the underlay now gives overlay MTU " + std::to_string(*overlay.mtu) + ", the network runs at " +
                              std::to_string(*inputs.recorded_mtu) + " (decided at start)";
     if (*overlay.mtu < *inputs.recorded_mtu)
-      Raise(s, kCritical, what + ": packets of the larger size are lost; restart the network when its guests can take it");
+      s.Raise(kCritical, what + ": packets of the larger size are lost; restart the network when its guests can take it");
     else
-      Raise(s, kWarning, what + "; restart the network to use it");
+      s.Raise(kWarning, what + "; restart the network to use it");
   }
 
   const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, s.overlay_mtu, overlay.own_addresses);
@@ -72,17 +63,17 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     // the OVN findings (ctl/ovn_status).
     if (!spec.is_ovn()) s.drift = ovs::PlanReconcile(desired, state).Describe();
   } catch (const Error& e) {
-    Raise(s, kCritical, e.what());
+    s.Raise(kCritical, e.what());
   }
-  for (const auto& d : s.drift) Raise(s, kCritical, "drift: " + d);
+  for (const auto& d : s.drift) s.Raise(kCritical, "drift: " + d);
 
   if (const std::optional<net::LinkInfo> link = host.Link(spec.bridge)) {
     s.bridge_mtu = link->mtu;
     if (s.overlay_mtu && link->mtu != *s.overlay_mtu)
-      Raise(s, kCritical, "bridge " + spec.bridge + " MTU " + std::to_string(link->mtu) + " is not the overlay MTU " +
+      s.Raise(kCritical, "bridge " + spec.bridge + " MTU " + std::to_string(link->mtu) + " is not the overlay MTU " +
                               std::to_string(*s.overlay_mtu));
   } else {
-    Raise(s, kCritical, "bridge " + spec.bridge + " has no kernel network device");
+    s.Raise(kCritical, "bridge " + spec.bridge + " has no kernel network device");
   }
 
   const ovs::OvsIndex index(state);
@@ -93,10 +84,10 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     if (t.bfd && iface) {
       auto bfd = iface->bfd_status.find("state");
       ts.bfd_state = bfd == iface->bfd_status.end() ? "unknown" : bfd->second;
-      if (ts.bfd_state != "up") Raise(s, kWarning, "tunnel " + t.name + ": peer " + ts.peer + " unreachable (BFD " + ts.bfd_state + ")");
+      if (ts.bfd_state != "up") s.Raise(kWarning, "tunnel " + t.name + ": peer " + ts.peer + " unreachable (BFD " + ts.bfd_state + ")");
     }
-    if (!ts.error.empty()) Raise(s, kCritical, "tunnel " + t.name + " to " + ts.peer + ": " + ts.error);
-    if (iface && ts.link_state == "down") Raise(s, kWarning, "tunnel " + t.name + " to " + ts.peer + " is down");
+    if (!ts.error.empty()) s.Raise(kCritical, "tunnel " + t.name + " to " + ts.peer + ": " + ts.error);
+    if (iface && ts.link_state == "down") s.Raise(kWarning, "tunnel " + t.name + " to " + ts.peer + " is down");
     s.tunnels.push_back(std::move(ts));
   }
 
@@ -116,24 +107,24 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     if (!t.domain.empty() && s.overlay_mtu) {
       const std::string iface = "domain '" + t.domain + "' interface " + t.mac;
       if (t.declared_mtu && *t.declared_mtu > *s.overlay_mtu)
-        Raise(s, kCritical, iface + " declares MTU " + std::to_string(*t.declared_mtu) + ", above the overlay MTU " +
+        s.Raise(kCritical, iface + " declares MTU " + std::to_string(*t.declared_mtu) + ", above the overlay MTU " +
                                 std::to_string(*s.overlay_mtu) + ": its larger packets are lost; 'vxnetctl adopt " +
                                 t.domain + "' lowers it, effective at the guest's next start");
       else if (!t.declared_mtu && *s.overlay_mtu < 1500)
-        Raise(s, kWarning, iface + " declares no MTU: the guest assumes 1500 on this " + std::to_string(*s.overlay_mtu) +
+        s.Raise(kWarning, iface + " declares no MTU: the guest assumes 1500 on this " + std::to_string(*s.overlay_mtu) +
                                " overlay and loses larger packets; 'vxnetctl adopt " + t.domain +
                                "' sets it, effective at the guest's next start");
     }
     if (!link) {
-      Raise(s, kCritical, who + " does not exist on this host");
+      s.Raise(kCritical, who + " does not exist on this host");
     } else if (!t.plugged) {
-      Raise(s, kCritical, who + " is not plugged into bridge " + spec.bridge +
+      s.Raise(kCritical, who + " is not plugged into bridge " + spec.bridge +
                               " (OVS lost it?); 'vxnetctl reconcile " + spec.name + "' plugs it back in");
     } else if (s.overlay_mtu && t.mtu > *s.overlay_mtu) {
-      Raise(s, kCritical, who + " MTU " + std::to_string(t.mtu) + " exceeds the overlay MTU " +
+      s.Raise(kCritical, who + " MTU " + std::to_string(t.mtu) + " exceeds the overlay MTU " +
                               std::to_string(*s.overlay_mtu) + " (its big packets are lost)");
     } else if (s.overlay_mtu && t.mtu < *s.overlay_mtu) {
-      Raise(s, kWarning, who + " MTU " + std::to_string(t.mtu) + " is below the overlay MTU " + std::to_string(*s.overlay_mtu));
+      s.Raise(kWarning, who + " MTU " + std::to_string(t.mtu) + " is below the overlay MTU " + std::to_string(*s.overlay_mtu));
     }
     s.taps.push_back(std::move(t));
   };

@@ -5,6 +5,7 @@
 // 2 CRITICAL (broken or drifted), 3 UNKNOWN.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/host_network.h"
@@ -54,6 +55,11 @@ struct NetworkStatus {
   std::vector<std::string> drift;    // what a reconcile would change
   std::vector<std::string> problems;  // each raises the level
   Level level = kOk;
+
+  void Raise(Level l, std::string problem) {
+    problems.push_back(std::move(problem));
+    if (l > level) level = l;
+  }
 };
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,

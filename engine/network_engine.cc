@@ -43,27 +43,6 @@ class Phases {
   std::string text_;
 };
 
-// Runs `body`; whatever it throws becomes a refusal, so no exception of any
-// type leaves the engine.
-template <typename Body>
-Outcome Guarded(Body body) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    return Refusal(1, std::string("vxnet: ") + e.what(), true);
-  } catch (const std::exception& e) {
-    return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
-  } catch (...) {
-    return Refusal(1, "vxnet: internal error: unknown exception (please report it)", true);
-  }
-}
-
-// The schema is checked when the first read fails (ReadState), not with
-// an extra round trip on every run.
-ovs::OvsdbClient Connect(const Config& config, const Deadline& deadline) {
-  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
-}
-
 // The Linux bridge a network attaches must exist before anything changes.
 void CheckAttachBridge(const NetworkSpec& spec, Context& ctx) {
   if (!spec.attach_bridge) return;
@@ -138,7 +117,7 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
   // OVS; the veth, once made, is removed on any failure of a start.
   std::optional<ovs::OvsdbClient> client;
   try {
-    client.emplace(Connect(ctx.config, ctx.deadline));
+    client.emplace(ConnectOvsdb(ctx.config, ctx.deadline));
     phases.Mark("connect");
     EnsureAttachVeth(spec, mtu, ctx, outcome);
     ovs::ReconcileReport report = ovs::Reconcile(*client, desired, ctx.deadline);
@@ -256,7 +235,7 @@ Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
       const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
       const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
       const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
-      ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+      ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
       const ovs::OvsState state = ovs::ReadState(client, ovs::ScopeFor(desired), ctx.deadline);
       reached_ovsdb = true;
       ovs::VerifyNetwork(client, desired, state, ctx.deadline);
@@ -315,7 +294,7 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
     outcome.managed = true;
     std::vector<std::string> failures;
     try {
-      ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+      ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
       outcome.changes = ovs::Teardown(client, target.network, target.bridge, ctx.deadline).changes;
     } catch (const Error& e) {
       failures.push_back(e.what());
@@ -352,7 +331,7 @@ Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& g
     Outcome outcome;
     outcome.managed = true;
     if (guests.empty()) return outcome;
-    ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+    ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
     outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, guests, ctx.deadline).changes;
     return outcome;
   });
@@ -419,7 +398,7 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
     outcome.managed = true;
     const std::optional<int> mtu = RecordedOverlayMtu(spec, ctx);
     if (!mtu) return outcome;
-    ovs::OvsdbClient client = Connect(ctx.config, ctx.deadline);
+    ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
     outcome.changes = ovs::EnsureBridgeMtu(client, spec.name, spec.bridge, *mtu, ctx.deadline).changes;
 
     if (const auto guest = ReadGuestRecord(ctx.config.state_dir, port.owner_uuid); guest && guest->Find(port.mac))
@@ -470,6 +449,12 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
   bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
   bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
   return bound;
+}
+
+// The schema is checked when the first read fails (ReadState), not with
+// an extra round trip on every run.
+ovs::OvsdbClient ConnectOvsdb(const Config& config, const Deadline& deadline) {
+  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
 }
 
 }  // namespace vxnet::engine

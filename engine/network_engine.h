@@ -15,6 +15,7 @@
 #include "engine/outcome.h"
 #include "engine/run_record.h"
 #include "net/host_network.h"
+#include "ovs/ovsdb_client.h"
 #include "ovs/plan.h"
 #include "xml/hook_data.h"
 #include "xml/network_spec.h"
@@ -34,6 +35,9 @@ struct Context {
   // quarter of it (at most 2 s), which is kept for undo.
   static Context ForRun(const Config& config, net::HostNetwork& host, const Deadline& run);
 };
+
+// A client of this host's OVSDB (config.ovsdb), for both modes.
+ovs::OvsdbClient ConnectOvsdb(const Config& config, const Deadline& deadline);
 
 // 'start': validates against the host (overlay MTU from the underlay, the
 // attached Linux bridge), applies, records the overlay MTU.

@@ -2,8 +2,11 @@
 // What one operation did, as plain data: the hook turns it into an exit
 // status, the one stderr line libvirt shows the user and a log line;
 // vxnetctl into its output. Nothing else here knows about processes.
+#include <exception>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
 
 namespace vxnet::engine {
 
@@ -26,6 +29,21 @@ inline Outcome Refusal(int exit_status, std::string message, bool managed) {
   o.message = std::move(message);
   o.managed = managed;
   return o;
+}
+
+// Runs `body`; whatever it throws becomes a refusal, so no exception of any
+// type leaves the engine.
+template <typename Body>
+Outcome Guarded(Body body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    return Refusal(1, std::string("vxnet: ") + e.what(), true);
+  } catch (const std::exception& e) {
+    return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
+  } catch (...) {
+    return Refusal(1, "vxnet: internal error: unknown exception (please report it)", true);
+  }
 }
 
 }  // namespace vxnet::engine

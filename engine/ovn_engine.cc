@@ -15,23 +15,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-template <typename Body>
-Outcome Guarded(Body body) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    return Refusal(1, std::string("vxnet: ") + e.what(), true);
-  } catch (const std::exception& e) {
-    return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
-  } catch (...) {
-    return Refusal(1, "vxnet: internal error: unknown exception (please report it)", true);
-  }
-}
-
-ovs::OvsdbClient ConnectLocal(const Config& config, const Deadline& deadline) {
-  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
-}
-
 void Append(std::vector<std::string>& to, const std::vector<std::string>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
 // This host's chassis name: what the run record says, else OVS's system-id.
@@ -43,6 +26,12 @@ std::string ChassisName(ovs::OvsdbClient& local, const std::optional<RunRecord>&
     throw Error("Open_vSwitch external_ids:system-id", "", "is not set, so this host is no OVN chassis yet",
                 "start the network (its start sets it)");
   return it->second;
+}
+
+// The same, through a connection of its own to this host's OVSDB.
+std::string LocalChassis(const std::optional<RunRecord>& record, Context& ctx) {
+  ovs::OvsdbClient local = ConnectOvsdb(ctx.config, ctx.deadline);
+  return ChassisName(local, record, ctx.deadline);
 }
 
 // The overlay MTU and the tunnel endpoints it was derived from.
@@ -120,7 +109,7 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, bool update) {
   const std::optional<RunRecord> previous = ReadRunRecord(ctx.config.state_dir, spec.name);
   // The Northbound DB first: unreachable, nothing on this host changes.
   ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", remotes.nb, ctx.deadline);
-  ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
+  ovs::OvsdbClient local = ConnectOvsdb(ctx.config, ctx.deadline);
 
   const ovs::StringMap before = ovn::ReadChassisSettings(local, ctx.deadline);
   const ovn::ChassisSettings want = WantedChassis(spec, remotes, before, ctx);
@@ -222,7 +211,7 @@ Outcome VerifyOvnStarted(const NetworkSpec& spec, Context& ctx) {
     bool reached = false;
     try {
       const OvnRemotes remotes = ResolveOvnRemotes(spec, ctx.config);
-      ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
+      ovs::OvsdbClient local = ConnectOvsdb(ctx.config, ctx.deadline);
       reached = true;
       const std::string chassis = ChassisName(local, record, ctx.deadline);
       // ovn-controller makes the bridge and registers the chassis once it
@@ -273,7 +262,7 @@ Outcome StopOvnNetwork(const TeardownTarget& target, Context& ctx) {
     std::vector<std::string> failures;
     std::string chassis = target.ovn ? target.ovn->chassis : "";
     try {
-      ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
+      ovs::OvsdbClient local = ConnectOvsdb(ctx.config, ctx.deadline);
       if (chassis.empty()) chassis = ChassisName(local, std::nullopt, ctx.deadline);
       // The host port (and its address with it) and br-int's MTU, as
       // vxnet recorded them; nothing else on br-int is vxnet's.
@@ -317,8 +306,7 @@ Outcome AdmitOvnPort(const NetworkSpec& spec, const NetworkPort& port, Context& 
                   "has no interfaceid, so OVN cannot bind it", "the network needs <virtualport type='openvswitch'/>");
     const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
     const OvnRemotes remotes = ResolveOvnRemotes(spec, ctx.config);
-    ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
-    const std::string chassis = ChassisName(local, record, ctx.deadline);
+    const std::string chassis = LocalChassis(record, ctx);
     ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", remotes.nb, ctx.deadline);
     const std::string sw = spec.logical_switch();
     const ovn::PortRequest request{port.interface_id, {port.mac}, port.owner_name};
@@ -342,8 +330,7 @@ Outcome ReleaseOvnPort(const std::string& network, const NetworkSpec* spec, cons
     if (nb_remotes.empty()) nb_remotes = ctx.config.ovn_nb;
     if (nb_remotes.empty())
       throw Error("network '" + network + "' OVN Northbound DB", "", "is not known", "logical port " + port.interface_id + " was left");
-    ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
-    const std::string chassis = ChassisName(local, record, ctx.deadline);
+    const std::string chassis = LocalChassis(record, ctx);
     ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", nb_remotes, ctx.deadline);
     const ovn::NbChange c = ovn::ApplyNb(
         nb, "", port.interface_id, false, [&](const ovn::NbView& v) { return ovn::PlanRelease(v, port.interface_id, chassis); },
@@ -361,8 +348,7 @@ Outcome EnsureOvnGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPor
     if (guests.empty()) return outcome;
     const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
     const OvnRemotes remotes = ResolveOvnRemotes(spec, ctx.config);
-    ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
-    const std::string chassis = ChassisName(local, record, ctx.deadline);
+    const std::string chassis = LocalChassis(record, ctx);
     ovs::OvsdbClient nb = ovn::ConnectAny("OVN Northbound DB", remotes.nb, ctx.deadline);
     const std::string sw = spec.logical_switch();
     for (const ovs::GuestPort& g : guests) {
@@ -381,7 +367,7 @@ std::vector<std::string> PlanOvnNetwork(const NetworkSpec& spec, const std::vect
   std::vector<std::string> lines;
   const OvnRemotes remotes = ResolveOvnRemotes(spec, ctx.config);
   const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
-  ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
+  ovs::OvsdbClient local = ConnectOvsdb(ctx.config, ctx.deadline);
   const ovs::StringMap before = ovn::ReadChassisSettings(local, ctx.deadline);
   const bool has_id = before.count("system-id") && !before.at("system-id").empty();
   const ovn::ChassisPlan chassis = ovn::PlanChassis(WantedChassis(spec, remotes, before, ctx), before, spec.name,
@@ -413,8 +399,7 @@ OvnObservation ObserveOvn(const NetworkSpec& spec, const std::vector<std::string
   try {
     o.remotes = ResolveOvnRemotes(spec, ctx.config);
     const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
-    ovs::OvsdbClient local = ConnectLocal(ctx.config, ctx.deadline);
-    o.chassis = ChassisName(local, record, ctx.deadline);
+    o.chassis = LocalChassis(record, ctx);
   } catch (const Error& e) {
     o.errors.push_back(e.what());
     return o;

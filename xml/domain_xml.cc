@@ -35,9 +35,7 @@ Domain ParseDomainXml(std::string_view xml) {
   return d;
 }
 
-std::optional<std::string> AdoptInterfaceMtus(std::string_view domain_xml,
-                                              const std::map<std::string, int>& mtu_by_network,
-                                              std::vector<std::string>& changes) {
+std::optional<std::string> EditNetworkInterfaces(std::string_view domain_xml, const NetworkInterfaceEdit& edit) {
   XmlDoc doc = XmlDoc::Parse(domain_xml, "domain XML");
   const xmlNode* domain = doc.root();
   if (!IsElement(domain, "domain")) throw Error("domain XML root element", NodeName(domain), "must be <domain>");
@@ -47,22 +45,29 @@ std::optional<std::string> AdoptInterfaceMtus(std::string_view domain_xml,
   for (const xmlNode* c : ChildElements(FirstChild(domain, "devices"))) {
     if (!IsElement(c, "interface") || Attribute(c, "type").value_or("") != "network") continue;
     const xmlNode* source = FirstChild(c, "source");
-    auto it = mtu_by_network.find(source ? Attribute(source, "network").value_or("") : "");
-    if (it == mtu_by_network.end()) continue;
-    xmlNode* iface = const_cast<xmlNode*>(c);
-    const xmlNode* mac = FirstChild(c, "mac");
-    const std::string who = "domain '" + domain_name + "' interface " + (mac ? Attribute(mac, "address").value_or("?") : "?");
-    const std::string size = std::to_string(it->second);
-    xmlNode* mtu = const_cast<xmlNode*>(FirstChild(c, "mtu"));
-    const std::optional<std::string> old = mtu ? Attribute(mtu, "size") : std::nullopt;
-    if (old == size) continue;
-    if (!mtu) mtu = xmlNewChild(iface, nullptr, BAD_CAST "mtu", nullptr);
-    xmlSetProp(mtu, BAD_CAST "size", BAD_CAST size.c_str());
-    changes.push_back(who + ": mtu " + old.value_or("none") + " -> " + size + " (network " + it->first + ")");
-    changed = true;
+    if (edit(domain_name, const_cast<xmlNode*>(c), source ? Attribute(source, "network").value_or("") : "")) changed = true;
   }
   if (!changed) return std::nullopt;
   return Dump(doc, domain);
+}
+
+std::optional<std::string> AdoptInterfaceMtus(std::string_view domain_xml,
+                                              const std::map<std::string, int>& mtu_by_network,
+                                              std::vector<std::string>& changes) {
+  return EditNetworkInterfaces(domain_xml, [&](const std::string& domain_name, xmlNode* iface, const std::string& network) {
+    auto it = mtu_by_network.find(network);
+    if (it == mtu_by_network.end()) return false;
+    const xmlNode* mac = FirstChild(iface, "mac");
+    const std::string who = "domain '" + domain_name + "' interface " + (mac ? Attribute(mac, "address").value_or("?") : "?");
+    const std::string size = std::to_string(it->second);
+    xmlNode* mtu = const_cast<xmlNode*>(FirstChild(iface, "mtu"));
+    const std::optional<std::string> old = mtu ? Attribute(mtu, "size") : std::nullopt;
+    if (old == size) return false;
+    if (!mtu) mtu = xmlNewChild(iface, nullptr, BAD_CAST "mtu", nullptr);
+    xmlSetProp(mtu, BAD_CAST "size", BAD_CAST size.c_str());
+    changes.push_back(who + ": mtu " + old.value_or("none") + " -> " + size + " (network " + it->first + ")");
+    return true;
+  });
 }
 
 LibvirtNetwork ParseNetworkStatusXml(std::string_view xml) {

@@ -3,6 +3,7 @@
 // interface's type, network, MAC and declared MTU (virtio host_mtu).
 // Accepts a <domain> (the qemu hook's stdin, /etc/libvirt/qemu/NAME.xml)
 // or libvirt's status file (<domstatus><domain>…, /run/libvirt/qemu/).
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "xml/network_xml.h"
+#include "xml/xml_doc.h"
 
 namespace vxnet {
 
@@ -31,6 +33,13 @@ struct Domain {
 };
 
 Domain ParseDomainXml(std::string_view xml);
+
+// Edits a domain XML's <interface type='network'> elements: `edit` gets the
+// domain's name, each such interface and its source network, and says
+// whether it changed the interface. Returns the new document, or nullopt
+// when nothing changed. Every other element stays as it is.
+using NetworkInterfaceEdit = std::function<bool(const std::string& domain_name, xmlNode* iface, const std::string& network)>;
+std::optional<std::string> EditNetworkInterfaces(std::string_view domain_xml, const NetworkInterfaceEdit& edit);
 
 // Gives every <interface type='network'> whose source network is a key of
 // `mtu_by_network` an <mtu size='M'/> with that network's M, leaving every

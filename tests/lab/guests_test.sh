@@ -32,13 +32,7 @@ for i in 1 2; do
     [ -n "$tap" ] && [ "$(hx "$i" cat "/sys/class/net/$tap/mtu")" = "$mtu" ] && pass \
         || fail "host $i: tap '$tap' MTU is not $mtu"
 done
-console() { tr -d '\r' <"$LAB_DIR/h$1/vm$1.console"; }
-for i in 1 2; do
-    lab_wait 150 grep -q "VXGUEST FULLPING" "$LAB_DIR/h$i/vm$i.console" || fail "vm$i: no result within 150 s"
-    console "$i" | grep -q "VXGUEST READY mtu=$mtu" && pass || fail "vm$i did not get MTU $mtu: $(console "$i" | grep VXGUEST)"
-    console "$i" | grep -q "VXGUEST PING OK" && pass || fail "vm$i cannot ping its peer: $(console "$i" | grep VXGUEST)"
-    console "$i" | grep -q "VXGUEST FULLPING OK" && pass || fail "vm$i: a ping of exactly $mtu bytes did not cross"
-done
+lab_check_guests "$mtu" 1 2
 # DF from host 1 to host 2's guest: exactly the overlay MTU crosses, one
 # byte more is refused locally (not lost somewhere on the underlay).
 hx 1 ping -c 2 -W 2 -M do -s $((mtu - 28)) 10.100.1.2 >"$WORK/out" 2>&1 && pass || fail "DF $mtu to vm2: $(cat "$WORK/out")"

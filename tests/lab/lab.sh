@@ -12,6 +12,8 @@
 #   lab_vxnet_up I [OPTS]    define and start vxnet0 (lab_network_xml) on host I
 #   lab_underlay_up I        (re)make host I's underlay bridge br-phy and address
 #   lab_stop_libvirtd I / lab_start_libvirtd I
+#   lab_guest_xml I PEER IFACE / lab_domain_xml …   a TCG guest's definition
+#   lab_check_guests MTU I…  what guests vmI report on their consoles
 #   lab_ovn_central          OVN central (NB, SB, northd) in its own namespace
 #                            at 198.18.0.100 (NB tcp:…:6641, SB tcp:…:6642)
 #   lab_ovn_controller I     ovn-controller on host I (private /run/ovn,
@@ -322,6 +324,23 @@ lab_network_xml() {
 # interface is IFACE_XML (vxnet-gen interface output); prints the file.
 lab_guest_xml() {
     lab_domain_xml "$1" "vm$1" "0$1" "10.100.1.$1/16" "$2" "$3"
+}
+
+# lab_check_guests MTU I...: what each guest vmI (lab_guest_xml) reports on
+# its console within 150 s: its NIC got MTU, it pinged its peer, and a ping
+# of exactly MTU bytes crossed. Counts with pass/fail (tests/cli/lib.sh).
+lab_check_guests() {
+    local mtu=$1 i console
+    shift
+    for i in "$@"; do
+        console=$LAB_DIR/h$i/vm$i.console
+        lab_wait 150 grep -q "VXGUEST FULLPING" "$console" || fail "vm$i: no result within 150 s"
+        tr -d '\r' <"$console" | grep -q "VXGUEST READY mtu=$mtu" && pass ||
+            fail "vm$i did not get MTU $mtu: $(tr -d '\r' <"$console" | grep VXGUEST)"
+        tr -d '\r' <"$console" | grep -q "VXGUEST PING OK" && pass ||
+            fail "vm$i cannot ping its peer: $(tr -d '\r' <"$console" | grep VXGUEST)"
+        tr -d '\r' <"$console" | grep -q "VXGUEST FULLPING OK" && pass || fail "vm$i: a ping of exactly $mtu bytes did not cross"
+    done
 }
 
 # lab_domain_xml I NAME MAC_BYTE IP/PREFIX PEER_IP IFACE_XML : a TCG guest

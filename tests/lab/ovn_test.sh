@@ -86,13 +86,7 @@ for i in 1 2; do
     lab_wait 30 up && pass || fail "vm$i's logical port is not up"
     echo "vm$i: virsh start to logical port up: $((($(date +%s%N) - t0) / 1000000)) ms"
 done
-console() { tr -d '\r' <"$LAB_DIR/h$1/vm$1.console"; }
-for i in 1 2; do
-    lab_wait 150 grep -q "VXGUEST FULLPING" "$LAB_DIR/h$i/vm$i.console" || fail "vm$i: no result within 150 s"
-    console "$i" | grep -q "VXGUEST READY mtu=$mtu" && pass || fail "vm$i did not get MTU $mtu: $(console "$i" | grep VXGUEST)"
-    console "$i" | grep -q "VXGUEST PING OK" && pass || fail "vm$i cannot ping its peer: $(console "$i" | grep VXGUEST)"
-    console "$i" | grep -q "VXGUEST FULLPING OK" && pass || fail "vm$i: a ping of exactly $mtu bytes did not cross"
-done
+lab_check_guests "$mtu" 1 2
 
 # vxnetctl: status per chassis and port; a lost logical port is CRITICAL and
 # reconcile makes it again; adopt pins a guest's interfaceid.
