@@ -13,7 +13,7 @@ void AddOvnFindings(NetworkStatus& s, const std::string& sw, const engine::OvnOb
                     " other chassis");
   if (o.errors.empty() && !o.registered)
     s.Raise(kCritical, "chassis " + o.chassis + " is not registered in the Southbound DB " + o.remotes.sb +
-                            ": is ovn-controller running and can it reach it?");
+                           ": is ovn-controller running and can it reach it?");
   s.facts.push_back("logical switch " + sw + " in " + o.remotes.nb + ": " +
                     (o.switch_found ? (o.switch_vxnets ? "present" : "present, NOT vxnet's") : "MISSING"));
   if (o.errors.empty() && !o.switch_found)
@@ -34,7 +34,7 @@ void AddOvnFindings(NetworkStatus& s, const std::string& sw, const engine::OvnOb
       s.Raise(kCritical, who + " has no logical port; 'vxnetctl reconcile " + s.network + "' makes it");
     else if (bound != o.chassis)
       s.Raise(kCritical, who + " is bound to " + (bound.empty() ? std::string("no chassis") : "chassis " + bound) +
-                              ", not this one (" + o.chassis + ")");
+                             ", not this one (" + o.chassis + ")");
     else if (!up)
       s.Raise(kWarning, who + " is bound here but not up yet");
   }

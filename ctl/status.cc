@@ -71,7 +71,7 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     s.bridge_mtu = link->mtu;
     if (s.overlay_mtu && link->mtu != *s.overlay_mtu)
       s.Raise(kCritical, "bridge " + spec.bridge + " MTU " + std::to_string(link->mtu) + " is not the overlay MTU " +
-                              std::to_string(*s.overlay_mtu));
+                             std::to_string(*s.overlay_mtu));
   } else {
     s.Raise(kCritical, "bridge " + spec.bridge + " has no kernel network device");
   }
@@ -108,21 +108,21 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
       const std::string iface = "domain '" + t.domain + "' interface " + t.mac;
       if (t.declared_mtu && *t.declared_mtu > *s.overlay_mtu)
         s.Raise(kCritical, iface + " declares MTU " + std::to_string(*t.declared_mtu) + ", above the overlay MTU " +
-                                std::to_string(*s.overlay_mtu) + ": its larger packets are lost; 'vxnetctl adopt " +
-                                t.domain + "' lowers it, effective at the guest's next start");
+                               std::to_string(*s.overlay_mtu) + ": its larger packets are lost; 'vxnetctl adopt " +
+                               t.domain + "' lowers it, effective at the guest's next start");
       else if (!t.declared_mtu && *s.overlay_mtu < 1500)
         s.Raise(kWarning, iface + " declares no MTU: the guest assumes 1500 on this " + std::to_string(*s.overlay_mtu) +
-                               " overlay and loses larger packets; 'vxnetctl adopt " + t.domain +
-                               "' sets it, effective at the guest's next start");
+                              " overlay and loses larger packets; 'vxnetctl adopt " + t.domain +
+                              "' sets it, effective at the guest's next start");
     }
     if (!link) {
       s.Raise(kCritical, who + " does not exist on this host");
     } else if (!t.plugged) {
       s.Raise(kCritical, who + " is not plugged into bridge " + spec.bridge +
-                              " (OVS lost it?); 'vxnetctl reconcile " + spec.name + "' plugs it back in");
+                             " (OVS lost it?); 'vxnetctl reconcile " + spec.name + "' plugs it back in");
     } else if (s.overlay_mtu && t.mtu > *s.overlay_mtu) {
       s.Raise(kCritical, who + " MTU " + std::to_string(t.mtu) + " exceeds the overlay MTU " +
-                              std::to_string(*s.overlay_mtu) + " (its big packets are lost)");
+                             std::to_string(*s.overlay_mtu) + " (its big packets are lost)");
     } else if (s.overlay_mtu && t.mtu < *s.overlay_mtu) {
       s.Raise(kWarning, who + " MTU " + std::to_string(t.mtu) + " is below the overlay MTU " + std::to_string(*s.overlay_mtu));
     }
