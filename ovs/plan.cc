@@ -113,7 +113,7 @@ bool IsGuestTap(const PortRow& port, const OvsState& state) {
 
 bool Plan::empty() const {
   return !create_bridge && !add_local_port && !set_datapath && !set_mtu_request && add.empty() && update.empty() &&
-         remove.empty() && !delete_bridge && !add_attach_port && !save_mtu_request && !restore_mtu_request &&
+         remove.empty() && !delete_bridge && delete_old_bridges.empty() && !add_attach_port && !save_mtu_request && !restore_mtu_request &&
          plug_guests.empty();
 }
 
@@ -128,6 +128,7 @@ std::vector<std::string> Plan::Describe() const {
   for (const auto& u : update) out.push_back("update tunnel " + vxnet::ovs::Describe(u.tunnel));
   for (const auto& r : remove) out.push_back("remove port " + r.name);
   if (delete_bridge) out.push_back("delete bridge " + bridge_name);
+  for (const auto& b : delete_old_bridges) out.push_back("delete bridge " + b.name + " (the network's former bridge)");
   for (const auto& g : plug_guests) out.push_back("plug guest tap " + g.tap + " (mac " + g.mac + ") into bridge " + bridge_name);
   if (save_mtu_request)
     out.push_back("record interface " + bridge_name + " mtu_request=" + *save_mtu_request + " (bridge not vxnet's)");
@@ -275,7 +276,17 @@ Plan PlanReconcile(const DesiredNetwork& desired, const OvsState& state) {
     if (OwnerOf(port.external_ids) != desired.network || wanted.count(port.name) || port.name == desired.bridge ||
         removed.count(uuid))
       continue;
-    if (const BridgeRow* on = index.BridgeOfPort(uuid)) plan.remove.push_back({on->uuid, uuid, port.name});
+    if (const BridgeRow* on = index.BridgeOfPort(uuid)) {
+      plan.remove.push_back({on->uuid, uuid, port.name});
+      removed.insert(uuid);
+    }
+  }
+  // The network's bridge under an old name goes with the last of its
+  // ports; one that still carries ports not the network's (guests) stays.
+  for (const auto& [uuid, b] : state.bridges) {
+    if (b.name == desired.bridge || OwnerOf(b.external_ids) != desired.network) continue;
+    if (std::all_of(b.ports.begin(), b.ports.end(), [&](const std::string& p) { return removed.count(p) > 0; }))
+      plan.delete_old_bridges.push_back({uuid, b.name, b.ports});
   }
   // Checked last, so the more precise refusals above (a misnamed local
   // port, a duplicate tunnel) speak first.
@@ -375,6 +386,15 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
     std::vector<Json> observed;
     for (const auto& p : plan.observed_bridge_ports) observed.push_back(data::Uuid(p));
     ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+                   {"columns", Json::array({"ports"})}, {"until", "=="},
+                   {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
+  }
+
+  // And a former bridge is deleted only if nothing was added to it since.
+  for (const auto& b : plan.delete_old_bridges) {
+    std::vector<Json> observed;
+    for (const auto& p : b.observed_ports) observed.push_back(data::Uuid(p));
+    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(b.uuid)},
                    {"columns", Json::array({"ports"})}, {"until", "=="},
                    {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
   }
@@ -496,6 +516,9 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   if (plan.delete_bridge)
     ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                    {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(plan.bridge_uuid)})})})}});
+  for (const auto& b : plan.delete_old_bridges)
+    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                   {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(b.uuid)})})})}});
 
   // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
   ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},

@@ -53,6 +53,13 @@ struct Plan {
   };
   std::vector<Removal> remove;
   bool delete_bridge = false;
+  // This network's bridges under an old name (the network's bridge was
+  // renamed) that the change leaves empty, with their ports as read.
+  struct OldBridge {
+    std::string uuid, name;
+    std::vector<std::string> observed_ports;
+  };
+  std::vector<OldBridge> delete_old_bridges;
   // A bridge vxnet did not create: its internal interface's mtu_request
   // before vxnet changed it ("none" when unset), recorded in that
   // interface's external_ids on the first change; and, at teardown, the

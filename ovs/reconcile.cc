@@ -204,6 +204,25 @@ void CheckCommitted(const DesiredNetwork& desired, const Json& verdicts) {
   CheckVerdicts(desired, by_name);
 }
 
+// Whether the plan takes a port off one bridge and adds one of the same
+// name to another.
+bool MovesPorts(const Plan& plan) {
+  for (const auto& r : plan.remove) {
+    if (plan.add_attach_port == r.name) return true;
+    for (const auto& t : plan.add)
+      if (t.name == r.name) return true;
+  }
+  return false;
+}
+
+// Asks ovs-vswitchd to reconfigure, and returns next_cfg and cur_cfg.
+Json NextCfgOps() {
+  return Json::array({Json{{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", Json::array()},
+                           {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}},
+                      Json{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", Json::array()},
+                           {"columns", Json::array({"next_cfg", "cur_cfg"})}}});
+}
+
 // read -> plan -> (nothing to do: verify what is there) or one transaction ->
 // wait for ovs-vswitchd and its verdict. The read is scoped; a plan or a
 // verification that refuses on it, and a transaction that fails (a
@@ -247,9 +266,21 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
     }
     report.changes = plan.Describe();
     const Json& cfg = result.at(ops.size() - 1).at("rows").at(0);
-    const Json verdicts = AwaitApplied(client, cfg.at("next_cfg").get<std::int64_t>(),
-                                       cfg.at("cur_cfg").get<std::int64_t>(),
-                                       verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+    Json verdicts = AwaitApplied(client, cfg.at("next_cfg").get<std::int64_t>(), cfg.at("cur_cfg").get<std::int64_t>(),
+                                 verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+    if (MovesPorts(plan)) {
+      // A port moved between bridges in one change (the network's bridge
+      // was renamed) is added to the new bridge before the old one lets go
+      // of it: ovs-vswitchd reports "File exists" and leaves it out. It
+      // adds it on its next reconfiguration, so ask for one.
+      const Json nudge_ops = NextCfgOps();
+      const Json nudge = client.Transact(kDb, nudge_ops, deadline);
+      if (Check(nudge, nudge_ops, client.endpoint().text) != TxnStatus::kCommitted)
+        throw Error("OVSDB transaction", client.endpoint().text, "did not take the request to reconfigure");
+      const Json& again = nudge.at(1).at("rows").at(0);
+      verdicts = AwaitApplied(client, again.at("next_cfg").get<std::int64_t>(), again.at("cur_cfg").get<std::int64_t>(),
+                              verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+    }
     if (verify_after_commit) CheckCommitted(desired, verdicts);
     timings.Mark("applied");
     report.timings = timings.Text();

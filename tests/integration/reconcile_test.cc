@@ -206,6 +206,28 @@ TEST_F(ReconcileTest, WhatOvsVswitchdRefusesAfterTheCommitIsReported) {
   }
 }
 
+// The network's bridge renamed while it runs (vxnetctl apply of a new
+// definition): its tunnels move to the new bridge in one change, and
+// ovs-vswitchd, which at first refuses such a move ("File exists"), ends
+// with every tunnel working there.
+TEST_F(ReconcileTest, RenamedBridgeGetsTheTunnelsWorking) {
+  Apply(Spec({"198.18.0.2", "198.18.0.3"}, "vxnet0", "ovs-a"));
+  Apply(Spec({"198.18.0.2", "198.18.0.3"}, "vxnet0", "ovs-b"));
+  EXPECT_EQ(PortsOf("ovs-b"), (std::set<std::string>{TunnelOf("198.18.0.2"), TunnelOf("198.18.0.3")}));
+  for (const auto& peer : {"198.18.0.2", "198.18.0.3"}) {
+    EXPECT_EQ(Vsctl({"get", "Interface", TunnelOf(peer), "error"}), "[]") << peer;
+    EXPECT_NE(Vsctl({"get", "Interface", TunnelOf(peer), "ofport"}), "-1") << peer;
+  }
+  EXPECT_EQ(Vsctl({"list-br"}), "ovs-b") << "the former bridge, left empty, was kept";
+
+  // A former bridge that still carries a guest's tap is kept, with the tap.
+  Vsctl({"add-port", "ovs-b", "vnet0", "--", "set", "Interface", "vnet0", "type=internal"});
+  Apply(Spec({"198.18.0.2", "198.18.0.3"}, "vxnet0", "ovs-c"));
+  EXPECT_EQ(PortsOf("ovs-b"), (std::set<std::string>{"vnet0"}));
+  EXPECT_EQ(PortsOf("ovs-c"), (std::set<std::string>{TunnelOf("198.18.0.2"), TunnelOf("198.18.0.3")}));
+  EXPECT_EQ(Vsctl({"get", "Interface", TunnelOf("198.18.0.2"), "error"}), "[]");
+}
+
 TEST_F(ReconcileTest, TwoNetworksOnOneHostAndABridgeAnotherNetworkOwns) {
   Apply(Spec({"198.18.0.2"}, "net-a", "ovs-a", 1));
   Apply(Spec({"198.18.0.2"}, "net-b", "ovs-b", 2));
