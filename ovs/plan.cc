@@ -380,24 +380,18 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   };
   ops.push_back({{"op", "comment"}, {"comment", "vxnet: network " + plan.network}});
 
-  // Optimistic concurrency: the plan holds only if the bridge's ports are
+  // Optimistic concurrency: the plan holds only if a bridge's ports are
   // still what was read. Otherwise the transaction fails and is re-planned.
-  if (!plan.bridge_uuid.empty()) {
+  auto ports_unchanged = [&](const std::string& bridge_uuid, const std::vector<std::string>& ports) {
     std::vector<Json> observed;
-    for (const auto& p : plan.observed_bridge_ports) observed.push_back(data::Uuid(p));
-    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+    for (const auto& p : ports) observed.push_back(data::Uuid(p));
+    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
                    {"columns", Json::array({"ports"})}, {"until", "=="},
                    {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
-  }
-
+  };
+  if (!plan.bridge_uuid.empty()) ports_unchanged(plan.bridge_uuid, plan.observed_bridge_ports);
   // And a former bridge is deleted only if nothing was added to it since.
-  for (const auto& b : plan.delete_old_bridges) {
-    std::vector<Json> observed;
-    for (const auto& p : b.observed_ports) observed.push_back(data::Uuid(p));
-    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(b.uuid)},
-                   {"columns", Json::array({"ports"})}, {"until", "=="},
-                   {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
-  }
+  for (const auto& b : plan.delete_old_bridges) ports_unchanged(b.uuid, b.observed_ports);
 
   const StringMap owned{{kOwnerKey, plan.network}};
   std::vector<Json> new_ports;
@@ -520,13 +514,18 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
     ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                    {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(b.uuid)})})})}});
 
-  // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
-  ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
-                 {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}});
-  // The new next_cfg to wait for, and cur_cfg to wait from (AwaitApplied).
-  ops.push_back({{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where},
-                 {"columns", Json::array({"next_cfg", "cur_cfg"})}});
+  for (Json& op : NextCfgOperations(state.root_uuid)) ops.push_back(std::move(op));
   return ops;
+}
+
+Json NextCfgOperations(const std::string& root_uuid) {
+  const Json root_where = Json::array({Json::array({"_uuid", "==", data::Uuid(root_uuid)})});
+  // Ask ovs-vswitchd to confirm: it copies next_cfg to cur_cfg once applied.
+  return Json::array({Json{{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                           {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}},
+                      // The new next_cfg to wait for, and cur_cfg to wait from (AwaitApplied).
+                      Json{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", root_where},
+                           {"columns", Json::array({"next_cfg", "cur_cfg"})}}});
 }
 
 }  // namespace vxnet::ovs

@@ -108,4 +108,7 @@ Plan PlanGuestPorts(const std::string& network, const std::string& bridge, const
 // operation).
 Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state);
 
+// Those last two operations alone: ovs-vswitchd reconfigures and confirms.
+Json NextCfgOperations(const std::string& root_uuid);
+
 }  // namespace vxnet::ovs

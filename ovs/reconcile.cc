@@ -215,14 +215,6 @@ bool MovesPorts(const Plan& plan) {
   return false;
 }
 
-// Asks ovs-vswitchd to reconfigure, and returns next_cfg and cur_cfg.
-Json NextCfgOps() {
-  return Json::array({Json{{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", Json::array()},
-                           {"mutations", Json::array({Json::array({"next_cfg", "+=", 1})})}},
-                      Json{{"op", "select"}, {"table", "Open_vSwitch"}, {"where", Json::array()},
-                           {"columns", Json::array({"next_cfg", "cur_cfg"})}}});
-}
-
 // read -> plan -> (nothing to do: verify what is there) or one transaction ->
 // wait for ovs-vswitchd and its verdict. The read is scoped; a plan or a
 // verification that refuses on it, and a transaction that fails (a
@@ -273,7 +265,7 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
       // was renamed) is added to the new bridge before the old one lets go
       // of it: ovs-vswitchd reports "File exists" and leaves it out. It
       // adds it on its next reconfiguration, so ask for one.
-      const Json nudge_ops = NextCfgOps();
+      const Json nudge_ops = NextCfgOperations(state.root_uuid);
       const Json nudge = client.Transact(kDb, nudge_ops, deadline);
       if (Check(nudge, nudge_ops, client.endpoint().text) != TxnStatus::kCommitted)
         throw Error("OVSDB transaction", client.endpoint().text, "did not take the request to reconfigure");
