@@ -384,6 +384,24 @@ bool AlreadyRunningWith(const std::string& status_file, const std::string& mac) 
   }
 }
 
+// libvirtd, restarted, reconnects to its running guests and calls
+// port-created for each interface they already have. That is no admission
+// and nothing a refusal could stop: a failure there (OVSDB down, say) is
+// reported and passes, and 'vxnetctl reconcile --all' repairs later.
+Outcome PassReconnect(const NetworkPort& port, Context& ctx, Outcome outcome) {
+  if (outcome.exit_status == 0) return outcome;
+  const std::string& domain = port.owner_name;
+  if (domain.empty() || domain.find('/') != std::string::npos) return outcome;
+  if (!AlreadyRunningWith(ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml", port.mac)) return outcome;
+  std::string why = outcome.message.rfind("vxnet: ", 0) == 0 ? outcome.message.substr(7) : outcome.message;
+  outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
+                             " is already running (libvirtd reconnecting), so it passes although: " + why +
+                             "; once that is fixed, run 'vxnetctl reconcile --all'");
+  outcome.exit_status = 0;
+  outcome.message.clear();
+  return outcome;
+}
+
 }  // namespace
 
 // port-created runs before libvirt creates the tap, which copies the
@@ -444,11 +462,11 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
   });
   // OVN mode: once the guest may start, its logical port (named by its
   // interfaceid) makes ovn-controller bind the tap libvirt is about to add.
-  if (!spec.is_ovn() || admitted.exit_status != 0) return admitted;
+  if (!spec.is_ovn() || admitted.exit_status != 0) return PassReconnect(port, ctx, std::move(admitted));
   Outcome bound = AdmitOvnPort(spec, port, ctx);
   bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
   bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
-  return bound;
+  return PassReconnect(port, ctx, std::move(bound));
 }
 
 // The schema is checked when the first read fails (ReadState), not with

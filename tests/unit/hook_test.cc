@@ -93,6 +93,49 @@ TEST_F(NetworkHook, StartWithoutOvsdbIsRefusedNamingTheEndpoint) {
   EXPECT_NE(stopped.message.find("cannot connect"), std::string::npos);
 }
 
+// libvirtd restarted while OVSDB is down: reconnecting to a running guest
+// calls port-created for the interface it already has. That passes (and
+// says why); a new interface, whose guest is not running it yet, does not.
+TEST_F(NetworkHook, ReconnectOfARunningGuestPassesWithOvsdbDown) {
+  char tmpl[] = "/tmp/vxnet-reconnect-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  struct Remove {
+    std::string dir;
+    ~Remove() { std::filesystem::remove_all(dir); }
+  } remove{dir};
+  std::filesystem::create_directories(dir + "/qemu");
+  engine::Config config = NoOvsdb();
+  config.state_dir = dir + "/vxnet";
+  config.libvirt_state_dir = dir;
+  const auto run = [&] {
+    HookEnv env{config, g_host, Deadline::After(config.timeout)};
+    return vxnet::hook::RunNetworkHook(Args("port-created"), Fixture("hookdata/port-created.xml"), env);
+  };
+  const auto status_file_lists = [&](const std::string& mac) {
+    std::ofstream(dir + "/qemu/vm0.xml") << "<domstatus state='running'><domain type='kvm'><name>vm0</name><devices>"
+                                            "<interface type='network'><mac address='"
+                                         << mac << "'/><source network='vxnet0'/></interface></devices></domain></domstatus>";
+  };
+
+  status_file_lists("52:54:00:E8:6A:6E");  // the port's MAC, as libvirt may spell it
+  Outcome reconnect = run();
+  EXPECT_EQ(reconnect.exit_status, 0) << reconnect.message;
+  EXPECT_EQ(reconnect.message, "");
+  ASSERT_FALSE(reconnect.warnings.empty());
+  EXPECT_NE(reconnect.warnings.back().find("domain 'vm0' interface 52:54:00:e8:6a:6e is already running"), std::string::npos)
+      << reconnect.warnings.back();
+  EXPECT_NE(reconnect.warnings.back().find("cannot connect"), std::string::npos) << reconnect.warnings.back();
+
+  status_file_lists("52:54:00:00:00:01");  // running, another interface: this one is a hot-plug
+  Outcome hotplug = run();
+  EXPECT_EQ(hotplug.exit_status, 1);
+  EXPECT_NE(hotplug.message.find("cannot connect"), std::string::npos) << hotplug.message;
+
+  std::filesystem::remove(dir + "/qemu/vm0.xml");  // not running: a start
+  EXPECT_EQ(run().exit_status, 1);
+}
+
 TEST_F(NetworkHook, MtuRefusalComesBeforeAnyChange) {
   g_host.path_mtu.erase("198.18.0.3");
   Outcome o = RunNetworkHook(Args("start"), Fixture("hookdata/start.xml"));
