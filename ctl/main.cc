@@ -89,10 +89,10 @@ int Status(Env& env, const std::string& only, bool json) {
     if (!n.vxnet()) continue;
     found = true;
     if (!n.active) {
-      if (n.autostart)
-        statuses.push_back(Broken(n.name, n.definition.bridge,
-                                  "network " + n.name + " is marked autostart but not active (was OVS not running when "
-                                  "libvirtd started?); 'vxnetctl reconcile --all' starts it"));
+      std::vector<GuestTap> attached;
+      for (const auto& g : guests)
+        if (IsOn(g, n.name)) attached.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
+      if (auto s = Inactive(n.name, n.definition.bridge, n.autostart, attached)) statuses.push_back(std::move(*s));
       continue;
     }
     if (!n.usable()) {

@@ -31,6 +31,23 @@ NetworkStatus Broken(const std::string& network, const std::string& bridge, cons
   return s;
 }
 
+std::optional<NetworkStatus> Inactive(const std::string& network, const std::string& bridge, bool autostart,
+                                      const std::vector<GuestTap>& guests) {
+  if (!autostart && guests.empty()) return std::nullopt;
+  NetworkStatus s;
+  s.network = network;
+  s.bridge = bridge;
+  s.declared_mtu = "?";
+  if (autostart)
+    s.Raise(kCritical, "network " + network + " is marked autostart but not active (stopped by hand, or OVS was not "
+                       "running when libvirtd started); 'vxnetctl reconcile --all' starts it");
+  for (const GuestTap& g : guests)
+    s.Raise(kCritical, "domain '" + g.domain + "' interface " + g.mac + (g.tap.empty() ? "" : " (tap " + g.tap + ")") +
+                           " is on network " + network + ", which is not active: the guest is cut off from the overlay "
+                           "until it starts ('virsh net-start " + network + "')");
+  return s;
+}
+
 void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problems, const std::vector<std::string>& notices) {
   for (const auto& p : problems) s.Raise(kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
   for (const auto& n : notices) s.Raise(kWarning, "config: " + n);
@@ -39,6 +56,7 @@ void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problem
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
                       net::HostNetwork& host, const InspectInputs& inputs) {
   NetworkStatus s;
+  s.inspected = true;
   s.network = spec.name;
   s.bridge = spec.bridge;
   s.declared_mtu = spec.mtu ? std::to_string(*spec.mtu) : "auto";
@@ -136,7 +154,16 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   for (const auto& [name, uuid] : on_bridge) {
     const ovs::PortRow& port = state.ports.at(uuid);
     if (name == spec.bridge || port.external_ids.count(kOwnerKey) || seen.count(name)) continue;
-    if (!host.Link(name)) continue;  // not a kernel device: not a tap
+    if (!host.Link(name)) {
+      // A guest's port whose tap is gone: OVS keeps it when its guest did
+      // not stop cleanly (a host reboot). It is libvirt's: only reported.
+      if (ovs::IsGuestTap(port, state))
+        s.Raise(kWarning, "port " + name + " on bridge " + spec.bridge +
+                              " is a guest's, and its tap no longer exists (left in OVS by a guest that did not stop "
+                              "cleanly, e.g. across a reboot); vxnet leaves libvirt's ports alone: 'ovs-vsctl del-port " +
+                              spec.bridge + " " + name + "' removes it");
+      continue;  // not a kernel device: not a tap
+    }
     check_tap({name, 0, "", true, "", std::nullopt});
   }
   return s;
@@ -145,8 +172,11 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
 std::string FormatText(const NetworkStatus& s) {
   auto opt = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string("?"); };
   std::string out = "network " + s.network + ": " + LevelName(s.level) + "\n";
-  out += "  bridge " + s.bridge + ": mtu " + (s.bridge_mtu ? std::to_string(*s.bridge_mtu) : std::string("(no netdev)")) +
-         " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
+  if (s.inspected)
+    out += "  bridge " + s.bridge + ": mtu " + (s.bridge_mtu ? std::to_string(*s.bridge_mtu) : std::string("(no netdev)")) +
+           " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
+  else
+    out += "  bridge " + s.bridge + ": not inspected\n";
   for (const auto& f : s.facts) out += "  " + f + "\n";
   for (const auto& t : s.tunnels)
     out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +

@@ -55,6 +55,7 @@ struct NetworkStatus {
   std::vector<std::string> drift;    // what a reconcile would change
   std::vector<std::string> problems;  // each raises the level
   Level level = kOk;
+  bool inspected = false;            // false: not looked at on the host (Broken, Inactive)
 
   void Raise(Level l, std::string problem) {
     problems.push_back(std::move(problem));
@@ -68,6 +69,12 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
 // A vxnet network that cannot be inspected: its definition unreadable by
 // this vxnet, or marked autostart and not active. CRITICAL, with the why.
 NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem);
+
+// A vxnet network libvirt does not run: nothing of it to inspect on the
+// host, but a mark to autostart or running guests still attached to it
+// say it should run (CRITICAL). nullopt when neither: stopped on purpose.
+std::optional<NetworkStatus> Inactive(const std::string& network, const std::string& bridge, bool autostart,
+                                      const std::vector<GuestTap>& guests);
 
 // Configuration problems reach every network: CRITICAL (the hook admits
 // nothing while they last); notices are WARNING.

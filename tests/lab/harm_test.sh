@@ -10,7 +10,8 @@
 #  3. net-update --config of an inactive vxnet network (even one naming the
 #     underlay's bridge br-phy) leaves OVS untouched, and starting it does
 #     not take br-phy over;
-#  4. OVS started after libvirtd at boot leaves an autostart network
+#  4. a network stopped under a running guest: status names the guest;
+#     OVS started after libvirtd at boot leaves an autostart network
 #     inactive: status says CRITICAL, reconcile --all starts it;
 #  5. with OVS down, a libvirtd restart's reconnect to a running guest
 #     passes; after OVS lost its database, reconcile --all brings back
@@ -135,8 +136,11 @@ lab_virsh 1 net-destroy vxfut >/dev/null
 lab_virsh 1 net-undefine vxfut >/dev/null
 
 echo "== 4. OVS started after libvirtd at boot"
-lab_virsh 1 destroy vmx >/dev/null
+# First, the network stopped under its running guest: status names the guest.
 lab_virsh 1 net-destroy vxnet0 >/dev/null
+expect_status 1 2 "domain 'vmx' interface 52:54:00:00:01:11 (tap vnet[0-9]*) is on network vxnet0, which is not active" \
+    "status with vmx on a stopped network"
+lab_virsh 1 destroy vmx >/dev/null
 lab_stop_libvirtd 1
 lab_stop_daemon 1 ovs-vswitchd
 lab_stop_daemon 1 ovsdb-server

@@ -143,5 +143,48 @@ TEST(Status, AnUnderlayChangedSinceStartIsReported) {
   EXPECT_EQ(h.Inspect(in).level, kWarning);
 }
 
+// After a reboot OVS still lists the port of a guest that did not stop
+// cleanly, its tap gone. It is libvirt's: a warning naming the fix, and
+// nothing else of the bridge's that has no kernel device is reported.
+TEST(Status, AGuestPortWhoseTapIsGoneIsReportedNotTouched) {
+  Healthy h;
+  ovs::BridgeRow& br = h.state.bridges["br"];
+  h.AddPort(br, "vnet3", "", {}, {}, false);
+  h.state.interfaces["if-vnet3"].external_ids = {{"attached-mac", "52:54:00:00:01:11"}, {"iface-id", "x"}};
+  h.state.interfaces["if-vnet3"].error = "could not open network device vnet3 (No such device)";
+  h.AddPort(br, "patch-x", "patch", {}, {}, false);  // no kernel device either, and no guest's
+  NetworkStatus s = h.Inspect();
+  EXPECT_EQ(s.level, kWarning) << FormatText(s);
+  ASSERT_EQ(s.problems.size(), 1u) << FormatText(s);
+  EXPECT_EQ(s.problems[0],
+            "port vnet3 on bridge ovs-sw0 is a guest's, and its tap no longer exists (left in OVS by a guest that did not "
+            "stop cleanly, e.g. across a reboot); vxnet leaves libvirt's ports alone: 'ovs-vsctl del-port ovs-sw0 vnet3' "
+            "removes it");
+  h.host.links["vnet3"] = {1450, true, "tun", ""};  // the tap exists: an ordinary tap
+  EXPECT_EQ(h.Inspect().level, kOk) << FormatText(h.Inspect());
+}
+
+// A network that is not active: reported only when it should run.
+TEST(Status, AnInactiveNetworkIsCriticalWhenMarkedAutostartOrStillInUse) {
+  EXPECT_FALSE(Inactive("vxnet0", "ovs-sw0", false, {}).has_value()) << "stopped on purpose, nothing attached";
+
+  std::optional<NetworkStatus> autostart = Inactive("vxnet0", "ovs-sw0", true, {});
+  ASSERT_TRUE(autostart.has_value());
+  EXPECT_EQ(autostart->level, kCritical);
+  EXPECT_EQ(FormatText(*autostart),
+            "network vxnet0: CRITICAL\n"
+            "  bridge ovs-sw0: not inspected\n"
+            "  ! network vxnet0 is marked autostart but not active (stopped by hand, or OVS was not running when "
+            "libvirtd started); 'vxnetctl reconcile --all' starts it\n");
+
+  std::optional<NetworkStatus> in_use = Inactive("vxnet0", "ovs-sw0", false, {{"vmx", "vnet2", "52:54:00:00:01:11", 1450}});
+  ASSERT_TRUE(in_use.has_value());
+  EXPECT_EQ(in_use->level, kCritical);
+  ASSERT_EQ(in_use->problems.size(), 1u);
+  EXPECT_EQ(in_use->problems[0],
+            "domain 'vmx' interface 52:54:00:00:01:11 (tap vnet2) is on network vxnet0, which is not active: the guest "
+            "is cut off from the overlay until it starts ('virsh net-start vxnet0')");
+}
+
 }  // namespace
 }  // namespace vxnet::ctl
