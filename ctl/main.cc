@@ -62,6 +62,14 @@ std::vector<vxnet::ovs::GuestPort> GuestPortsOn(const std::string& network, cons
   return out;
 }
 
+// The running guests' interfaces on `network`, as status weighs them.
+std::vector<vxnet::ctl::GuestTap> GuestTapsOn(const std::string& network, const std::vector<GuestInterface>& guests) {
+  std::vector<vxnet::ctl::GuestTap> out;
+  for (const auto& g : guests)
+    if (IsOn(g, network)) out.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
+  return out;
+}
+
 // What an active, usable network runs with: its live definition, or the
 // persistent one 'vxnetctl apply' applied (libvirt < 9.7 keeps the live
 // metadata until a restart).
@@ -89,10 +97,10 @@ int Status(Env& env, const std::string& only, bool json) {
     if (!n.vxnet()) continue;
     found = true;
     if (!n.active) {
-      std::vector<GuestTap> attached;
-      for (const auto& g : guests)
-        if (IsOn(g, n.name)) attached.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
-      if (auto s = Inactive(n.name, n.definition.bridge, n.autostart, attached)) statuses.push_back(std::move(*s));
+      if (auto s = Inactive(n.name, n.definition.bridge, n.autostart, GuestTapsOn(n.name, guests))) {
+        AddConfigFindings(*s, problems, env.config.notices);
+        statuses.push_back(std::move(*s));
+      }
       continue;
     }
     if (!n.usable()) {
@@ -113,8 +121,7 @@ int Status(Env& env, const std::string& only, bool json) {
     }
     InspectInputs inputs;
     if (const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name)) inputs.recorded_mtu = record->overlay_mtu;
-    for (const auto& g : guests)
-      if (IsOn(g, spec.name)) inputs.guests.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
+    inputs.guests = GuestTapsOn(spec.name, guests);
     inputs.config_problems = problems;
     inputs.config_notices = env.config.notices;
     statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));

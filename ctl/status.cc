@@ -22,11 +22,21 @@ const char* LevelName(Level l) {
   return "UNKNOWN";
 }
 
-NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem) {
+namespace {
+
+// A network reported without looking at the host.
+NetworkStatus Uninspected(const std::string& network, const std::string& bridge) {
   NetworkStatus s;
   s.network = network;
   s.bridge = bridge;
   s.declared_mtu = "?";
+  return s;
+}
+
+}  // namespace
+
+NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem) {
+  NetworkStatus s = Uninspected(network, bridge);
   s.Raise(kCritical, problem);
   return s;
 }
@@ -34,10 +44,7 @@ NetworkStatus Broken(const std::string& network, const std::string& bridge, cons
 std::optional<NetworkStatus> Inactive(const std::string& network, const std::string& bridge, bool autostart,
                                       const std::vector<GuestTap>& guests) {
   if (!autostart && guests.empty()) return std::nullopt;
-  NetworkStatus s;
-  s.network = network;
-  s.bridge = bridge;
-  s.declared_mtu = "?";
+  NetworkStatus s = Uninspected(network, bridge);
   if (autostart)
     s.Raise(kCritical, "network " + network + " is marked autostart but not active (stopped by hand, or OVS was not "
                        "running when libvirtd started); 'vxnetctl reconcile --all' starts it");
@@ -52,6 +59,23 @@ void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problem
   for (const auto& p : problems) s.Raise(kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
   for (const auto& n : notices) s.Raise(kWarning, "config: " + n);
 }
+
+namespace {
+
+// A port libvirt added for a guest's tap that OVS cannot open (ofport -1)
+// because the tap is gone. Not vhost-user and other ports that never have
+// a kernel device.
+bool IsVanishedTap(const ovs::PortRow& port, const ovs::OvsState& state) {
+  if (port.interfaces.empty() || !ovs::IsGuestTap(port, state)) return false;
+  for (const std::string& uuid : port.interfaces) {
+    const ovs::InterfaceRow* iface = state.Interface(uuid);
+    if (!iface || !(iface->type.empty() || iface->type == "system" || iface->type == "tap") || iface->ofport != -1)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
                       net::HostNetwork& host, const InspectInputs& inputs) {
@@ -157,7 +181,7 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     if (!host.Link(name)) {
       // A guest's port whose tap is gone: OVS keeps it when its guest did
       // not stop cleanly (a host reboot). It is libvirt's: only reported.
-      if (ovs::IsGuestTap(port, state))
+      if (IsVanishedTap(port, state))
         s.Raise(kWarning, "port " + name + " on bridge " + spec.bridge +
                               " is a guest's, and its tap no longer exists (left in OVS by a guest that did not stop "
                               "cleanly, e.g. across a reboot); vxnet leaves libvirt's ports alone: 'ovs-vsctl del-port " +
@@ -196,6 +220,7 @@ std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
     nlohmann::json j{{"network", s.network},
                      {"status", LevelName(s.level)},
                      {"bridge", s.bridge},
+                     {"inspected", s.inspected},
                      {"declared_mtu", s.declared_mtu},
                      {"overlay_mtu", s.overlay_mtu ? nlohmann::json(*s.overlay_mtu) : nlohmann::json(nullptr)},
                      {"underlay_overlay_mtu", s.underlay_mtu ? nlohmann::json(*s.underlay_mtu) : nlohmann::json(nullptr)},

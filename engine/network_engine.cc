@@ -370,47 +370,31 @@ Outcome HotPlug(const NetworkSpec& spec, const NetworkPort& port, int mtu, Conte
   return outcome;
 }
 
-// Whether the domain's live status file lists this interface already: a
-// running guest's port seen again (a libvirtd restart), not a new one.
-bool AlreadyRunningWith(const std::string& status_file, const std::string& mac) {
-  const std::optional<std::string> text = ReadXmlFile(status_file);
-  if (!text) return false;
+}  // namespace
+
+bool IsReconnect(const std::string& network, const NetworkPort& port, const Config& config) {
+  const std::string& domain = port.owner_name;
+  if (domain.empty() || domain.find('/') != std::string::npos || port.uuid.empty()) return false;
   try {
+    const std::optional<std::string> text = ReadXmlFile(config.libvirt_state_dir + "/qemu/" + domain + ".xml");
+    if (!text) return false;
     const Domain d = ParseDomainXml(*text);
-    return std::any_of(d.interfaces.begin(), d.interfaces.end(),
-                       [&](const DomainInterface& i) { return Lower(i.mac) == Lower(mac); });
-  } catch (const Error&) {
-    return false;
+    return std::any_of(d.interfaces.begin(), d.interfaces.end(), [&](const DomainInterface& i) {
+      return i.network == network && Lower(i.port_id) == Lower(port.uuid) && Lower(i.mac) == Lower(port.mac);
+    });
+  } catch (const std::exception&) {
+    return false;  // unreadable: not known to be a reconnect
   }
 }
 
-// libvirtd, restarted, reconnects to its running guests and calls
-// port-created for each interface they already have. That is no admission
-// and nothing a refusal could stop: a failure there (OVSDB down, say) is
-// reported and passes, and 'vxnetctl reconcile --all' repairs later.
-Outcome PassReconnect(const NetworkPort& port, Context& ctx, Outcome outcome) {
-  if (outcome.exit_status == 0) return outcome;
-  const std::string& domain = port.owner_name;
-  if (domain.empty() || domain.find('/') != std::string::npos) return outcome;
-  if (!AlreadyRunningWith(ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml", port.mac)) return outcome;
-  std::string why = outcome.message.rfind("vxnet: ", 0) == 0 ? outcome.message.substr(7) : outcome.message;
-  outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
-                             " is already running (libvirtd reconnecting), so it passes although: " + why +
-                             "; once that is fixed, run 'vxnetctl reconcile --all'");
-  outcome.exit_status = 0;
-  outcome.message.clear();
-  return outcome;
-}
-
-}  // namespace
-
 // port-created runs before libvirt creates the tap, which copies the
 // bridge's MTU: re-assert it first (OVS lets an internal port's MTU drift).
-// Then: a port the qemu hook admitted at prepare (a start, a restore, an
-// incoming migration) needs nothing more; a new port on a running guest is
-// a hot-plug; a start the qemu hook did not see (it is not installed) is
-// checked against the domain's persistent definition.
-Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx) {
+// Then: a running guest's port seen again (reconnect) or a port the qemu
+// hook admitted at prepare (a start, a restore, an incoming migration)
+// needs nothing more; a new port on a running guest is a hot-plug; a start
+// the qemu hook did not see (it is not installed) is checked against the
+// domain's persistent definition.
+Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconnect, Context& ctx) {
   Outcome admitted = Guarded([&] {
     Outcome outcome;
     outcome.managed = true;
@@ -419,6 +403,7 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
     ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
     outcome.changes = ovs::EnsureBridgeMtu(client, spec.name, spec.bridge, *mtu, ctx.deadline).changes;
 
+    if (reconnect) return outcome;  // admitted when it started
     if (const auto guest = ReadGuestRecord(ctx.config.state_dir, port.owner_uuid); guest && guest->Find(port.mac))
       return outcome;  // admitted at prepare
     const std::string domain = port.owner_name;
@@ -427,10 +412,7 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
       return outcome;
     }
     const std::string status_file = ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml";
-    if (access(status_file.c_str(), F_OK) == 0) {
-      if (AlreadyRunningWith(status_file, port.mac)) return outcome;
-      return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
-    }
+    if (access(status_file.c_str(), F_OK) == 0) return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
     // A start the qemu hook did not see: its persistent definition tells.
     const std::string definition_file = ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml";
     std::optional<Domain> definition;
@@ -462,11 +444,11 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx
   });
   // OVN mode: once the guest may start, its logical port (named by its
   // interfaceid) makes ovn-controller bind the tap libvirt is about to add.
-  if (!spec.is_ovn() || admitted.exit_status != 0) return PassReconnect(port, ctx, std::move(admitted));
+  if (!spec.is_ovn() || admitted.exit_status != 0) return admitted;
   Outcome bound = AdmitOvnPort(spec, port, ctx);
   bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
   bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
-  return PassReconnect(port, ctx, std::move(bound));
+  return bound;
 }
 
 // The schema is checked when the first read fails (ReadState), not with

@@ -75,7 +75,14 @@ Outcome StopNetwork(const TeardownTarget& target, Context& ctx);
 
 // 'port-created': re-asserts the bridge MTU recorded at start (libvirt
 // copies the bridge's MTU to the new tap), then the guest MTU policy.
-Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, Context& ctx);
+// `reconnect` (IsReconnect): a running guest's port seen again, no admission.
+Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconnect, Context& ctx);
+
+// Whether this port-created is libvirtd, restarted, reconnecting to a
+// running guest: the domain's live status file already holds this very
+// port (on `network`, with the port's uuid as portid). A new interface, or
+// one moved onto the network by update-device, gets a new port id.
+bool IsReconnect(const std::string& network, const NetworkPort& port, const Config& config);
 
 // 'port-deleted': in OVN mode the guest's logical port is removed, unless
 // another chassis now has it (a live migration's source); in full-mesh

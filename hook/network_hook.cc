@@ -23,7 +23,8 @@ bool IsActive(const std::string& network, const engine::Config& config) {
 
 // The operation, for a network known to be vxnet's. `admits` says whether
 // a failure here may refuse libvirt's action.
-Outcome Dispatch(Operation op, bool admits, const LibvirtNetwork& net, const HookData& data, HookEnv& env) {
+Outcome Dispatch(Operation op, bool admits, bool reconnect, const LibvirtNetwork& net, const HookData& data,
+                 HookEnv& env) {
   Context ctx = Context::ForRun(env.config, env.host, env.run);
   const NetworkSpec* spec = net.spec ? &*net.spec : nullptr;
   std::vector<std::string> config_notes;
@@ -61,7 +62,7 @@ Outcome Dispatch(Operation op, bool admits, const LibvirtNetwork& net, const Hoo
         break;
       case Operation::kPortCreated:
         if (!data.port) throw Error("hook stdin", "port-created", "carries no <networkport>");
-        outcome = engine::AdmitPort(engine::AppliedSpec(*spec, env.config), *data.port, ctx);
+        outcome = engine::AdmitPort(engine::AppliedSpec(*spec, env.config), *data.port, reconnect, ctx);
         break;
       default:
         break;
@@ -141,16 +142,25 @@ Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view st
     o.notes.push_back("network '" + Printable(net.name) + "' is not active: its update changes nothing on this host");
     return o;
   }
-  const bool admits = op == Operation::kStart || op == Operation::kStarted || op == Operation::kPortCreated || active_update;
+  // libvirtd, restarted, calls port-created again for each port its
+  // running guests have: nothing a refusal could stop, so nothing refuses.
+  const bool reconnect = op == Operation::kPortCreated && claim.data->port &&
+                         engine::IsReconnect(net.name, *claim.data->port, env.config);
+  const bool admits = op == Operation::kStart || op == Operation::kStarted ||
+                      (op == Operation::kPortCreated && !reconnect) || active_update;
   Outcome outcome;
   try {
-    outcome = Dispatch(op, admits, net, *claim.data, env);
+    outcome = Dispatch(op, admits, reconnect, net, *claim.data, env);
   } catch (const Error& e) {
     outcome = Refusal(1, std::string("vxnet: ") + e.what(), true);
   } catch (const std::exception& e) {
     outcome = Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
   }
   outcome.managed = true;
+  if (reconnect)
+    outcome.notes.insert(outcome.notes.begin(), "domain '" + Printable(claim.data->port->owner_name) + "' interface " +
+                                                    Printable(claim.data->port->mac) +
+                                                    ": libvirtd reconnecting to a running guest; nothing refused");
   if (outcome.exit_status != 0 && !admits) {
     // libvirt ignores this failure; say it in the log, not as a refusal.
     outcome.exit_status = 0;

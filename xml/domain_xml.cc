@@ -18,6 +18,7 @@ Domain ParseDomainXml(std::string_view xml) {
     i.type = Attribute(iface, "type").value_or("");
     if (const xmlNode* source = FirstChild(iface, "source")) {
       i.network = Attribute(source, "network").value_or("");
+      i.port_id = Attribute(source, "portid").value_or("");
       i.bridge = Attribute(source, "bridge").value_or("");
     }
     if (const xmlNode* mac = FirstChild(iface, "mac")) i.mac = Attribute(mac, "address").value_or("");

@@ -18,6 +18,7 @@ namespace vxnet {
 struct DomainInterface {
   std::string type;     // network, bridge, ethernet, …
   std::string network;  // <source network=…> for type='network'
+  std::string port_id;  // <source portid=…>: its libvirt network port (live XML)
   std::string mac;
   std::optional<long long> mtu;  // <mtu size=…>
   // In a running domain's live XML: the tap (<target dev=…>), the bridge

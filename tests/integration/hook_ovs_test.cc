@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <thread>
 #include <fcntl.h>
@@ -548,10 +549,14 @@ TEST_F(HookOvsTest, PortCreatedTellsAdmittedPortsFromHotPlugs) {
   EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:E8:6A:6E")), nullptr, &err), 0) << err;
   EXPECT_EQ(Log().find("warning"), std::string::npos) << Log();
 
-  // The guest runs (libvirt wrote its status file); a new interface comes.
+  // The guest runs (libvirt wrote its status file, which names the port
+  // of each interface on a network); a new interface comes.
   std::filesystem::create_directories(sandbox_->dir() + "/run/qemu");
   std::ifstream definition(std::string(VXNET_TEST_DATA) + "/domains/vm-mtu1450.xml");
-  std::ofstream(sandbox_->dir() + "/run/qemu/vm0.xml") << "<domstatus state='running'>" << definition.rdbuf() << "</domstatus>";
+  std::string live((std::istreambuf_iterator<char>(definition)), std::istreambuf_iterator<char>());
+  live.replace(live.find("<source network='vxnet0'/>"), 26,
+               "<source network='vxnet0' portid='03ea3a12-3009-4d5d-8579-f5014123351f' bridge='ovs-sw0'/>");
+  std::ofstream(sandbox_->dir() + "/run/qemu/vm0.xml") << "<domstatus state='running'>" << live << "</domstatus>";
   EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:aa:bb:cc")), nullptr, &err), 0) << err;
   EXPECT_NE(Log().find("warning: domain 'vm0' interface 52:54:00:aa:bb:cc: hot-plugged onto network 'vxnet0' (overlay MTU "
                        "1450), its MTU unchecked: it must declare <mtu size='1450'/> (vxnet-gen interface --network vxnet0 "
@@ -568,6 +573,9 @@ TEST_F(HookOvsTest, PortCreatedTellsAdmittedPortsFromHotPlugs) {
   // After a libvirtd restart the running guest's own port is not a hot-plug.
   std::filesystem::remove(record);
   EXPECT_EQ(Hook("port-created", HookData(spec, port("52:54:00:e8:6a:6e")), nullptr, &err), 0) << err;
+  EXPECT_NE(Log().find("note: domain 'vm0' interface 52:54:00:e8:6a:6e: libvirtd reconnecting to a running guest"),
+            std::string::npos)
+      << Log();
 
   ASSERT_EQ(qemu("prepare", "begin", &err), 0) << err;
   ASSERT_EQ(qemu("release", "end", &err), 0) << err;

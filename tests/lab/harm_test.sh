@@ -162,17 +162,19 @@ lab_wait 120 hx 2 ping -c 1 -W 1 10.100.1.1 && pass || fail "vmx unreachable bef
 lab_stop_daemon 1 ovs-vswitchd
 lab_stop_daemon 1 ovsdb-server
 # libvirtd restarted now reconnects to vmx and calls port-created for its
-# interface: with OVSDB down that is logged and passes, it refuses nothing.
+# port: with OVSDB down that fails, is logged, and refuses nothing.
 log_lines=$(hx 1 cat /var/log/vxnet/vxnet.log | wc -l)
 vxnet_log_since() { hx 1 cat /var/log/vxnet/vxnet.log | tail -n +"$((log_lines + 1))"; }
 reconnect_logged() { vxnet_log_since | grep -q "op=port-created outcome="; }
 lab_stop_libvirtd 1
 lab_start_libvirtd 1 || fail "libvirtd did not come back with OVS down"
 lab_wait 20 reconnect_logged || fail "libvirtd's reconnect called no port-created"
-vxnet_log_since | grep -q "interface 52:54:00:00:01:11 is already running (libvirtd reconnecting)" \
-    && pass || fail "the reconnect's port-created did not say why it passed: $(vxnet_log_since)"
+vxnet_log_since | grep -q "interface 52:54:00:00:01:11: libvirtd reconnecting to a running guest; nothing refused" \
+    && pass || fail "the reconnect's port-created was not known as one: $(vxnet_log_since)"
 vxnet_log_since | grep "op=port-created" | grep -q "outcome=refused" \
     && fail "the reconnect's port-created was refused: $(vxnet_log_since)" || pass
+vxnet_log_since | grep -q "op=port-created outcome=failed-ignored .*cannot connect" \
+    && pass || fail "the reconnect's failure (OVSDB down) is not in the log: $(vxnet_log_since)"
 running vmx && pass || fail "vmx stopped when libvirtd reconnected with OVS down"
 hx 1 rm -f /run/openvswitch/conf.db
 hx 1 ovsdb-tool create /run/openvswitch/conf.db /usr/share/openvswitch/vswitch.ovsschema

@@ -152,7 +152,11 @@ TEST(Status, AGuestPortWhoseTapIsGoneIsReportedNotTouched) {
   h.AddPort(br, "vnet3", "", {}, {}, false);
   h.state.interfaces["if-vnet3"].external_ids = {{"attached-mac", "52:54:00:00:01:11"}, {"iface-id", "x"}};
   h.state.interfaces["if-vnet3"].error = "could not open network device vnet3 (No such device)";
-  h.AddPort(br, "patch-x", "patch", {}, {}, false);  // no kernel device either, and no guest's
+  h.state.interfaces["if-vnet3"].ofport = -1;
+  // No kernel device either, and healthy: a patch port, a guest's vhost-user port.
+  h.AddPort(br, "patch-x", "patch", {}, {}, false);
+  h.AddPort(br, "vhu0", "dpdkvhostuserclient", {}, {}, false);
+  h.state.interfaces["if-vhu0"].external_ids = {{"attached-mac", "52:54:00:00:01:12"}, {"iface-id", "y"}};
   NetworkStatus s = h.Inspect();
   EXPECT_EQ(s.level, kWarning) << FormatText(s);
   ASSERT_EQ(s.problems.size(), 1u) << FormatText(s);
@@ -176,6 +180,10 @@ TEST(Status, AnInactiveNetworkIsCriticalWhenMarkedAutostartOrStillInUse) {
             "  bridge ovs-sw0: not inspected\n"
             "  ! network vxnet0 is marked autostart but not active (stopped by hand, or OVS was not running when "
             "libvirtd started); 'vxnetctl reconcile --all' starts it\n");
+  // Machines read the same: nothing looked at, so no bridge MTU to miss.
+  const std::string json = FormatJson({*autostart});
+  EXPECT_NE(json.find("\"inspected\": false"), std::string::npos) << json;
+  EXPECT_NE(FormatJson({Healthy().Inspect()}).find("\"inspected\": true"), std::string::npos);
 
   std::optional<NetworkStatus> in_use = Inactive("vxnet0", "ovs-sw0", false, {{"vmx", "vnet2", "52:54:00:00:01:11", 1450}});
   ASSERT_TRUE(in_use.has_value());
