@@ -66,8 +66,8 @@ struct NetworkStatus {
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
                       net::HostNetwork& host, const InspectInputs& inputs = {});
 
-// A vxnet network that cannot be inspected: its definition unreadable by
-// this vxnet, or marked autostart and not active. CRITICAL, with the why.
+// An active vxnet network that cannot be inspected: its definition
+// unreadable by this vxnet. CRITICAL, with the why.
 NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem);
 
 // A vxnet network libvirt does not run: nothing of it to inspect on the
