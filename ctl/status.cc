@@ -33,6 +33,19 @@ NetworkStatus Uninspected(const std::string& network, const std::string& bridge)
   return s;
 }
 
+// A port libvirt added for a guest's tap that OVS cannot open (ofport -1)
+// because the tap is gone. Not vhost-user and other ports that never have
+// a kernel device.
+bool IsVanishedTap(const ovs::PortRow& port, const ovs::OvsState& state) {
+  if (port.interfaces.empty() || !ovs::IsGuestTap(port, state)) return false;
+  for (const std::string& uuid : port.interfaces) {
+    const ovs::InterfaceRow* iface = state.Interface(uuid);
+    if (!iface || !(iface->type.empty() || iface->type == "system" || iface->type == "tap") || iface->ofport != -1)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem) {
@@ -59,23 +72,6 @@ void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problem
   for (const auto& p : problems) s.Raise(kCritical, "config: " + p + " (the hook admits nothing of vxnet's until fixed)");
   for (const auto& n : notices) s.Raise(kWarning, "config: " + n);
 }
-
-namespace {
-
-// A port libvirt added for a guest's tap that OVS cannot open (ofport -1)
-// because the tap is gone. Not vhost-user and other ports that never have
-// a kernel device.
-bool IsVanishedTap(const ovs::PortRow& port, const ovs::OvsState& state) {
-  if (port.interfaces.empty() || !ovs::IsGuestTap(port, state)) return false;
-  for (const std::string& uuid : port.interfaces) {
-    const ovs::InterfaceRow* iface = state.Interface(uuid);
-    if (!iface || !(iface->type.empty() || iface->type == "system" || iface->type == "tap") || iface->ofport != -1)
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
                       net::HostNetwork& host, const InspectInputs& inputs) {

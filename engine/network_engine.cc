@@ -370,13 +370,20 @@ Outcome HotPlug(const NetworkSpec& spec, const NetworkPort& port, int mtu, Conte
   return outcome;
 }
 
+// libvirt's live status file of the domain (there while it runs), or
+// nullopt when the name cannot name a file.
+std::optional<std::string> LiveStatusFile(const Config& config, const std::string& domain) {
+  if (domain.empty() || domain.find('/') != std::string::npos) return std::nullopt;
+  return config.libvirt_state_dir + "/qemu/" + domain + ".xml";
+}
+
 }  // namespace
 
 bool IsReconnect(const std::string& network, const NetworkPort& port, const Config& config) {
-  const std::string& domain = port.owner_name;
-  if (domain.empty() || domain.find('/') != std::string::npos || port.uuid.empty()) return false;
+  const std::optional<std::string> status_file = LiveStatusFile(config, port.owner_name);
+  if (!status_file || port.uuid.empty()) return false;
   try {
-    const std::optional<std::string> text = ReadXmlFile(config.libvirt_state_dir + "/qemu/" + domain + ".xml");
+    const std::optional<std::string> text = ReadXmlFile(*status_file);
     if (!text) return false;
     const Domain d = ParseDomainXml(*text);
     return std::any_of(d.interfaces.begin(), d.interfaces.end(), [&](const DomainInterface& i) {
@@ -406,13 +413,13 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconne
     if (reconnect) return outcome;  // admitted when it started
     if (const auto guest = ReadGuestRecord(ctx.config.state_dir, port.owner_uuid); guest && guest->Find(port.mac))
       return outcome;  // admitted at prepare
-    const std::string domain = port.owner_name;
-    if (domain.empty() || domain.find('/') != std::string::npos) {
+    const std::string& domain = port.owner_name;
+    const std::optional<std::string> status_file = LiveStatusFile(ctx.config, domain);
+    if (!status_file) {
       outcome.warnings.push_back("port-created for a domain with no usable name; guest MTU not checked");
       return outcome;
     }
-    const std::string status_file = ctx.config.libvirt_state_dir + "/qemu/" + domain + ".xml";
-    if (access(status_file.c_str(), F_OK) == 0) return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
+    if (access(status_file->c_str(), F_OK) == 0) return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
     // A start the qemu hook did not see: its persistent definition tells.
     const std::string definition_file = ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml";
     std::optional<Domain> definition;

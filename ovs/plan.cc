@@ -113,8 +113,8 @@ bool IsGuestTap(const PortRow& port, const OvsState& state) {
 
 bool Plan::empty() const {
   return !create_bridge && !add_local_port && !set_datapath && !set_mtu_request && add.empty() && update.empty() &&
-         remove.empty() && !delete_bridge && delete_old_bridges.empty() && !add_attach_port && !save_mtu_request && !restore_mtu_request &&
-         plug_guests.empty();
+         remove.empty() && !delete_bridge && delete_old_bridges.empty() && !add_attach_port && !save_mtu_request &&
+         !restore_mtu_request && plug_guests.empty();
 }
 
 std::vector<std::string> Plan::Describe() const {
@@ -507,12 +507,13 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   for (const auto& [bridge_uuid, ports] : removals)
     ops.push_back({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
                    {"mutations", Json::array({Json::array({"ports", "delete", data::UuidSet(ports)})})}});
-  if (plan.delete_bridge)
+  // Bridges to delete (the network's, its former ones), in one mutation.
+  std::vector<Json> gone;
+  if (plan.delete_bridge) gone.push_back(data::Uuid(plan.bridge_uuid));
+  for (const auto& b : plan.delete_old_bridges) gone.push_back(data::Uuid(b.uuid));
+  if (!gone.empty())
     ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
-                   {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(plan.bridge_uuid)})})})}});
-  for (const auto& b : plan.delete_old_bridges)
-    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
-                   {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet({data::Uuid(b.uuid)})})})}});
+                   {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet(gone)})})}});
 
   for (Json& op : NextCfgOperations(state.root_uuid)) ops.push_back(std::move(op));
   return ops;

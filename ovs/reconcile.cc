@@ -257,10 +257,15 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
       continue;
     }
     report.changes = plan.Describe();
-    const Json& cfg = result.at(ops.size() - 1).at("rows").at(0);
-    Json verdicts = AwaitApplied(client, cfg.at("next_cfg").get<std::int64_t>(), cfg.at("cur_cfg").get<std::int64_t>(),
-                                 verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
-    if (MovesPorts(plan)) {
+    // `cfg`: the selected next_cfg and cur_cfg; the verdict is read with
+    // the last wait only.
+    auto await_applied = [&](const Json& cfg, bool last) {
+      return AwaitApplied(client, cfg.at("next_cfg").get<std::int64_t>(), cfg.at("cur_cfg").get<std::int64_t>(),
+                          last && verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+    };
+    const bool moves_ports = MovesPorts(plan);
+    Json verdicts = await_applied(result.at(ops.size() - 1).at("rows").at(0), !moves_ports);
+    if (moves_ports) {
       // A port moved between bridges in one change (the network's bridge
       // was renamed) is added to the new bridge before the old one lets go
       // of it: ovs-vswitchd reports "File exists" and leaves it out. It
@@ -269,9 +274,7 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
       const Json nudge = client.Transact(kDb, nudge_ops, deadline);
       if (Check(nudge, nudge_ops, client.endpoint().text) != TxnStatus::kCommitted)
         throw Error("OVSDB transaction", client.endpoint().text, "did not take the request to reconfigure");
-      const Json& again = nudge.at(1).at("rows").at(0);
-      verdicts = AwaitApplied(client, again.at("next_cfg").get<std::int64_t>(), again.at("cur_cfg").get<std::int64_t>(),
-                              verify_after_commit ? VerdictReads(desired) : Json::array(), deadline);
+      verdicts = await_applied(nudge.at(1).at("rows").at(0), true);
     }
     if (verify_after_commit) CheckCommitted(desired, verdicts);
     timings.Mark("applied");
