@@ -131,8 +131,13 @@ Json OvsdbClient::Receive(const Deadline& deadline, const std::string& waiting_f
 }
 
 Json OvsdbClient::Call(const std::string& method, Json params, const Deadline& deadline) {
+  return CallSerialized(method, params.dump(), deadline);
+}
+
+Json OvsdbClient::CallSerialized(const std::string& method, const std::string& params, const Deadline& deadline) {
   const long long id = next_id_++;
-  Send(Json{{"method", method}, {"params", std::move(params)}, {"id", id}}.dump(), deadline);
+  Send(R"({"id":)" + std::to_string(id) + R"(,"method":)" + Json(method).dump() + R"(,"params":)" + params + "}",
+       deadline);
   for (;;) {
     Json message = Receive(deadline, "'" + method + "'");
     if (!message.is_object())
@@ -155,7 +160,7 @@ Json OvsdbClient::Call(const std::string& method, Json params, const Deadline& d
   }
 }
 
-Json OvsdbClient::Transact(const std::string& db, Json operations, const Deadline& deadline) {
+Json OvsdbClient::Transact(const std::string& db, const Json& operations, const Deadline& deadline) {
   for (const auto& op : operations) {
     const std::string kind = op.value("op", std::string());
     if (kind == "insert" || kind == "update" || kind == "mutate" || kind == "delete") {
@@ -163,9 +168,12 @@ Json OvsdbClient::Transact(const std::string& db, Json operations, const Deadlin
       break;
     }
   }
-  Json params = Json::array({db});
-  for (auto& op : operations) params.push_back(std::move(op));
-  Json result = Call("transact", std::move(params), deadline);
+  // The operations are written out as they are: a transaction of 1024
+  // tunnels is megabytes of JSON tree, not worth a copy.
+  if (!operations.is_array()) throw Error::Plain("OVSDB transaction: the operations are not a JSON array");
+  std::string params = operations.dump();  // "[op,...]" -> "[db,op,...]"
+  params.insert(1, Json(db).dump() + (operations.empty() ? "" : ","));
+  Json result = CallSerialized("transact", params, deadline);
   if (!result.is_array()) throw Error("OVSDB server", endpoint_.text, "answered 'transact' with a non-array result");
   return result;
 }

@@ -29,7 +29,7 @@ class OvsdbClient {
 
   // "transact" on `db`: the result array, one entry per operation (plus a
   // trailing error object when the transaction failed, per RFC 7047).
-  Json Transact(const std::string& db, Json operations, const Deadline& deadline);
+  Json Transact(const std::string& db, const Json& operations, const Deadline& deadline);
 
   const Endpoint& endpoint() const { return endpoint_; }
   // Transactions sent that could change the database (insert, update,
@@ -43,6 +43,8 @@ class OvsdbClient {
 
  private:
   OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
+  // Call with `params` already serialised (a JSON array).
+  Json CallSerialized(const std::string& method, const std::string& params, const Deadline& deadline);
   void Send(const std::string& bytes, const Deadline& deadline);
   Json Receive(const Deadline& deadline, const std::string& waiting_for);
 
