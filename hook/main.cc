@@ -49,6 +49,9 @@ constexpr const char* kHelp =
 class LazyHost : public vxnet::net::HostNetwork {
  public:
   std::optional<int> PathMtu(const vxnet::IpAddress& peer) override { return Get().PathMtu(peer); }
+  std::vector<std::optional<int>> PathMtus(const std::vector<vxnet::IpAddress>& peers) override {
+    return Get().PathMtus(peers);
+  }
   std::vector<vxnet::IpAddress> LocalAddresses() override { return Get().LocalAddresses(); }
   std::optional<vxnet::net::LinkInfo> Link(const std::string& name) override { return Get().Link(name); }
   void EnsureAddress(const std::string& i, const vxnet::Cidr& a) override { Get().EnsureAddress(i, a); }

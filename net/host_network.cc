@@ -9,6 +9,13 @@
 
 namespace vxnet::net {
 
+std::vector<std::optional<int>> HostNetwork::PathMtus(const std::vector<IpAddress>& peers) {
+  std::vector<std::optional<int>> out;
+  out.reserve(peers.size());
+  for (const IpAddress& peer : peers) out.push_back(PathMtu(peer));
+  return out;
+}
+
 // connect(2) on a UDP socket only consults the routing table and fixes the
 // source address; nothing is sent.
 std::optional<IpAddress> HostNetwork::SourceAddress(const IpAddress& peer) {

@@ -25,6 +25,9 @@ class HostNetwork {
   // The path MTU towards `peer` as the routing table has it: the route's
   // MTU metric, else the egress device's MTU. nullopt: no route.
   virtual std::optional<int> PathMtu(const IpAddress& peer) = 0;
+  // PathMtu of each peer, in order (the netlink implementation asks in
+  // batches).
+  virtual std::vector<std::optional<int>> PathMtus(const std::vector<IpAddress>& peers);
   // Every address configured on this host (any interface).
   virtual std::vector<IpAddress> LocalAddresses() = 0;
   // nullopt when no such netdev exists.

@@ -10,8 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "common/error.h"
 #include "net/host_network.h"
@@ -74,6 +78,56 @@ int OnRoute(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
+// RTM_GETROUTE's answer, read by hand for the batched lookups: the same
+// fields libnl reads in OnRoute (the first next hop's device, the MTU metric).
+RouteAnswer ParseRoute(const nlmsghdr* h) {
+  RouteAnswer answer;
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return answer;
+  answer.found = true;
+  int left = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg)));
+  int oif = 0, first_hop = 0;
+  for (auto* a = RTM_RTA(static_cast<const rtmsg*>(NLMSG_DATA(h))); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+    if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof oif) {
+      std::memcpy(&oif, RTA_DATA(a), sizeof oif);
+    } else if (a->rta_type == RTA_MULTIPATH && RTA_PAYLOAD(a) >= sizeof(rtnexthop)) {
+      rtnexthop hop{};
+      std::memcpy(&hop, RTA_DATA(a), sizeof hop);
+      first_hop = hop.rtnh_ifindex;
+    } else if (a->rta_type == RTA_METRICS) {
+      int metrics_left = static_cast<int>(RTA_PAYLOAD(a));
+      for (auto* m = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(m, metrics_left); m = RTA_NEXT(m, metrics_left))
+        if (m->rta_type == RTAX_MTU && RTA_PAYLOAD(m) >= sizeof answer.mtu_metric)
+          std::memcpy(&answer.mtu_metric, RTA_DATA(m), sizeof answer.mtu_metric);
+    }
+  }
+  answer.ifindex = first_hop > 0 ? first_hop : oif;
+  return answer;
+}
+
+// One RTM_GETROUTE request for `peer`, as PathMtu's, appended to `out`.
+void AppendRouteRequest(std::vector<unsigned char>& out, const IpAddress& peer, std::uint32_t seq) {
+  const std::size_t addr_len = peer.is_v4() ? 4 : 16;
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<std::uint32_t>(NLMSG_LENGTH(sizeof(rtmsg)) + RTA_LENGTH(addr_len));
+  h.nlmsg_type = RTM_GETROUTE;
+  h.nlmsg_flags = NLM_F_REQUEST;
+  h.nlmsg_seq = seq;
+  rtmsg rtm{};
+  rtm.rtm_family = static_cast<unsigned char>(peer.is_v4() ? AF_INET : AF_INET6);
+  rtm.rtm_dst_len = static_cast<unsigned char>(addr_len * 8);
+  rtattr dst{};
+  dst.rta_len = static_cast<unsigned short>(RTA_LENGTH(addr_len));
+  dst.rta_type = RTA_DST;
+  const std::size_t at = out.size();
+  out.resize(at + NLMSG_ALIGN(h.nlmsg_len));
+  std::memcpy(out.data() + at, &h, sizeof h);
+  std::memcpy(out.data() + at + NLMSG_LENGTH(0), &rtm, sizeof rtm);
+  std::memcpy(out.data() + at + NLMSG_LENGTH(sizeof(rtmsg)), &dst, sizeof dst);
+  std::memcpy(out.data() + at + NLMSG_LENGTH(sizeof(rtmsg)) + RTA_LENGTH(0), peer.bytes().data(), addr_len);
+}
+
+constexpr std::size_t kRouteBatch = 32;
+
 class NetlinkHostNetwork : public HostNetwork {
  public:
   NetlinkHostNetwork() : sock_(Connect()), route_sock_(Connect()) {
@@ -81,6 +135,10 @@ class NetlinkHostNetwork : public HostNetwork {
     // One reply per request: an ACK left unread would be taken for the next
     // request's answer. Errors (no route) still come as NLMSG_ERROR.
     nl_socket_disable_auto_ack(route_sock_.get());
+  }
+
+  ~NetlinkHostNetwork() override {
+    if (batch_fd_ >= 0) close(batch_fd_);
   }
 
   std::optional<int> PathMtu(const IpAddress& peer) override {
@@ -100,15 +158,58 @@ class NetlinkHostNetwork : public HostNetwork {
     if (nl_send_auto(sock, msg.get()) < 0) throw Error::Plain("netlink: cannot send a route request");
     // An unreachable destination answers with an error: no route.
     if (nl_recvmsgs_default(sock) < 0 || !answer.found) return std::nullopt;
-    if (answer.mtu_metric > 0) return static_cast<int>(answer.mtu_metric);
-    if (answer.ifindex <= 0) return std::nullopt;
-    if (auto cached = link_mtu_.find(answer.ifindex); cached != link_mtu_.end()) return cached->second;
-    rtnl_link* raw = nullptr;
-    if (rtnl_link_get_kernel(sock_.get(), answer.ifindex, nullptr, &raw) < 0) return std::nullopt;
-    std::unique_ptr<rtnl_link, LinkFree> link(raw);
-    const int mtu = static_cast<int>(rtnl_link_get_mtu(link.get()));
-    link_mtu_[answer.ifindex] = mtu;
-    return mtu;
+    return MtuOf(answer);
+  }
+
+  // The same lookups, asked in batches: the kernel answers every request of
+  // a batch within its one send, and one receive takes many answers (at
+  // 128 peers, 8 system calls instead of 384). A request left unanswered
+  // (its answer did not fit the receive buffer) is asked again on its own.
+  std::vector<std::optional<int>> PathMtus(const std::vector<IpAddress>& peers) override {
+    std::vector<std::optional<int>> out(peers.size());
+    std::vector<char> answered(peers.size(), 0);
+    const int fd = BatchSocket();
+    for (std::size_t first = 0; fd >= 0 && first < peers.size(); first += kRouteBatch) {
+      const std::size_t count = std::min(kRouteBatch, peers.size() - first);
+      const std::uint32_t base = next_seq_;
+      next_seq_ += static_cast<std::uint32_t>(count);
+      std::vector<unsigned char> requests;
+      for (std::size_t i = 0; i < count; ++i) AppendRouteRequest(requests, peers[first + i], base + static_cast<std::uint32_t>(i));
+      sockaddr_nl kernel{};
+      kernel.nl_family = AF_NETLINK;
+      if (sendto(fd, requests.data(), requests.size(), 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) !=
+          static_cast<ssize_t>(requests.size()))
+        break;
+      std::size_t pending = count;
+      while (pending > 0) {
+        const ssize_t n = recv(fd, receive_.data(), receive_.size(), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // nothing more queued (or answers were dropped): asked again below
+        int left = static_cast<int>(n);
+        for (auto* h = reinterpret_cast<const nlmsghdr*>(receive_.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+          if (h->nlmsg_seq < base || h->nlmsg_seq - base >= count) continue;  // not this batch's
+          const std::size_t at = first + (h->nlmsg_seq - base);
+          if (answered[at]) continue;
+          if (h->nlmsg_type == NLMSG_ERROR) {
+            if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) continue;
+            nlmsgerr e{};
+            std::memcpy(&e, NLMSG_DATA(h), sizeof e);
+            if (e.error == 0) continue;  // an acknowledgement, not an answer
+            answered[at] = 1;            // an unreachable destination: no route
+            --pending;
+            continue;
+          }
+          if (h->nlmsg_type != RTM_NEWROUTE) continue;
+          const RouteAnswer answer = ParseRoute(h);
+          out[at] = answer.found ? MtuOf(answer) : std::nullopt;
+          answered[at] = 1;
+          --pending;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < peers.size(); ++i)
+      if (!answered[i]) out[i] = PathMtu(peers[i]);
+    return out;
   }
 
   std::vector<IpAddress> LocalAddresses() override {
@@ -212,9 +313,44 @@ class NetlinkHostNetwork : public HostNetwork {
     return std::unique_ptr<rtnl_link, LinkFree>(raw);
   }
 
+  // The egress device's MTU where the route has none of its own.
+  std::optional<int> MtuOf(const RouteAnswer& answer) {
+    if (answer.mtu_metric > 0) return static_cast<int>(answer.mtu_metric);
+    if (answer.ifindex <= 0) return std::nullopt;
+    if (auto cached = link_mtu_.find(answer.ifindex); cached != link_mtu_.end()) return cached->second;
+    rtnl_link* raw = nullptr;
+    if (rtnl_link_get_kernel(sock_.get(), answer.ifindex, nullptr, &raw) < 0) return std::nullopt;
+    std::unique_ptr<rtnl_link, LinkFree> link(raw);
+    const int mtu = static_cast<int>(rtnl_link_get_mtu(link.get()));
+    link_mtu_[answer.ifindex] = mtu;
+    return mtu;
+  }
+
+  // A plain rtnetlink socket of its own for the batches: libnl's sockets
+  // keep their own sequence numbers. -1: none could be opened (each peer is
+  // then asked on its own).
+  int BatchSocket() {
+    if (batch_fd_ >= 0 || batch_failed_) return batch_fd_;
+    batch_fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    sockaddr_nl self{};
+    self.nl_family = AF_NETLINK;
+    const int size = 1 << 20;  // the kernel caps it at net.core.rmem_max
+    if (batch_fd_ < 0 || setsockopt(batch_fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0 ||
+        bind(batch_fd_, reinterpret_cast<const sockaddr*>(&self), sizeof self) < 0) {
+      if (batch_fd_ >= 0) close(batch_fd_);
+      batch_fd_ = -1;
+      batch_failed_ = true;
+    }
+    return batch_fd_;
+  }
+
   Sock sock_;
   Sock route_sock_;
   RouteAnswer answer_;
+  int batch_fd_ = -1;
+  bool batch_failed_ = false;
+  std::uint32_t next_seq_ = 1;
+  std::vector<char> receive_ = std::vector<char>(1 << 16);
   std::map<int, int> link_mtu_;  // egress device MTUs seen in this run
 };
 

@@ -17,10 +17,14 @@ OverlayMtu Compute(const NetworkSpec& spec, const std::vector<IpAddress>& peers,
   const std::string network = "network '" + spec.name + "'";
   std::string limiting_peer;
   int limiting_underlay = 0;
-  for (const IpAddress& peer : peers) {
-    if (std::find(result.own_addresses.begin(), result.own_addresses.end(), peer) != result.own_addresses.end())
-      continue;
-    const std::optional<int> path = host.PathMtu(peer);
+  std::vector<IpAddress> remote;
+  for (const IpAddress& peer : peers)
+    if (std::find(result.own_addresses.begin(), result.own_addresses.end(), peer) == result.own_addresses.end())
+      remote.push_back(peer);
+  const std::vector<std::optional<int>> paths = host.PathMtus(remote);
+  for (std::size_t i = 0; i < remote.size(); ++i) {
+    const IpAddress& peer = remote[i];
+    const std::optional<int>& path = paths.at(i);
     if (!path) {
       if (!spec.mtu)
         throw Error(network + " peer", peer.ToString(), "has no route from this host, so the overlay MTU cannot be derived",

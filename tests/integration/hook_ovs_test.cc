@@ -175,6 +175,45 @@ TEST_F(HookOvsTest, OverlayMtuTableFromTheRealRoutingTable) {
   }
 }
 
+// The route lookups go to the kernel in batches of 32: every answer must
+// reach its own peer, also in the last batches, and a peer without a route
+// is named as such wherever it stands.
+TEST_F(HookOvsTest, OverlayMtuOfManyPeersHasEachPeersOwnRoute) {
+  Ip({"route", "add", "198.18.7.0/24", "dev", "u0", "mtu", "1400"});
+  Ip({"link", "set", "u0", "mtu", "9000"});
+  auto peers = [](const std::string& at70, const std::string& at90) {
+    std::vector<std::string> p;
+    for (int i = 2; i < 102; ++i) p.push_back("198.18.0." + std::to_string(i));
+    p[40] = "2001:db8::2";
+    p[70] = at70;
+    p[90] = at90;
+    return p;
+  };
+  std::string err;
+  // 9000-byte underlay, one peer behind a route of MTU 1400 in the third batch.
+  EXPECT_EQ(Hook("start", HookData(Spec(peers("198.18.7.9", "198.18.0.200")))), 0);
+  EXPECT_EQ(BridgeMtu(), "1350");
+  EXPECT_EQ(Tunnels(), 100);
+  EXPECT_EQ(Hook("stopped", HookData(Spec(peers("198.18.7.9", "198.18.0.200")))), 0);
+  NetworkSpec declared = Spec(peers("198.18.7.9", "198.18.0.200"));
+  declared.mtu = 1400;
+  EXPECT_EQ(Hook("start", HookData(declared), nullptr, &err), 1);
+  EXPECT_NE(err.find("exceeds the overlay MTU 1350 that the path to peer 198.18.7.9 carries (underlay MTU 1400"),
+            std::string::npos)
+      << err;
+  // A peer without a route in the fourth batch, between peers with one.
+  EXPECT_EQ(Hook("start", HookData(Spec(peers("198.18.0.72", "203.0.113.9"))), nullptr, &err), 1);
+  EXPECT_NE(err.find("peer '203.0.113.9': has no route from this host"), std::string::npos) << err;
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
+  declared = Spec(peers("198.18.0.72", "203.0.113.9"));
+  declared.mtu = 1300;
+  EXPECT_EQ(Hook("start", HookData(declared), nullptr, &err), 0) << err;
+  EXPECT_EQ(BridgeMtu(), "1300");
+  EXPECT_NE(Log().find("peer 203.0.113.9 has no route from this host; using the declared MTU 1300"), std::string::npos)
+      << Log();
+  EXPECT_EQ(Hook("stopped", HookData(declared)), 0);
+}
+
 TEST_F(HookOvsTest, RefusalsLeaveNothingBehind) {
   std::string err;
   NetworkSpec too_big = Spec({"198.18.0.2"});
