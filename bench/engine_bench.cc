@@ -28,12 +28,13 @@ void BM_PlanAndBuildTransaction(benchmark::State& state) {
   empty.root_uuid = "root";
   for (auto _ : state) {
     auto plan = vxnet::ovs::PlanReconcile(desired, empty);
-    benchmark::DoNotOptimize(vxnet::ovs::BuildTransaction(plan, desired, empty).dump());
+    benchmark::DoNotOptimize(vxnet::ovs::BuildTransaction(plan, desired, empty).Text());
   }
 }
 BENCHMARK(BM_PlanAndBuildTransaction)->Arg(1)->Arg(128)->Arg(1024);
 
-// The parts of the above: plan, build, serialise.
+// The parts of the above: plan, build (the text is written as it is
+// built), and taking the text to send.
 void BM_PlanOnly(benchmark::State& state) {
   const auto desired = vxnet::ovs::DesiredFromSpec(Spec(static_cast<int>(state.range(0))), 1450);
   vxnet::ovs::OvsState empty;
@@ -56,7 +57,7 @@ void BM_SerialiseOnly(benchmark::State& state) {
   vxnet::ovs::OvsState empty;
   empty.root_uuid = "root";
   const auto ops = vxnet::ovs::BuildTransaction(vxnet::ovs::PlanReconcile(desired, empty), desired, empty);
-  for (auto _ : state) benchmark::DoNotOptimize(ops.dump());
+  for (auto _ : state) benchmark::DoNotOptimize(ops.Text());
 }
 BENCHMARK(BM_SerialiseOnly)->Arg(128)->Arg(1024);
 

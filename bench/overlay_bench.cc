@@ -187,7 +187,7 @@ struct Bench {
     OvsdbClient client = OvsdbClient::Connect(Endpoint::Parse(sandbox->endpoint()), vxnet::Deadline::After(10s));
     const DesiredNetwork desired = DesiredFromSpec(Spec(n), 1450);
     const OvsState state = ReadState(client, vxnet::Deadline::After(10s));
-    const Json ops = BuildTransaction(PlanReconcile(desired, state), desired, state);
+    const Transaction ops = BuildTransaction(PlanReconcile(desired, state), desired, state);
     const auto t0 = std::chrono::steady_clock::now();
     const vxnet::Deadline deadline = vxnet::Deadline::After(120s);
     Json result = client.Transact("Open_vSwitch", ops, deadline);

@@ -161,19 +161,25 @@ Json OvsdbClient::CallSerialized(const std::string& method, const std::string& p
 }
 
 Json OvsdbClient::Transact(const std::string& db, const Json& operations, const Deadline& deadline) {
+  if (!operations.is_array()) throw Error::Plain("OVSDB transaction: the operations are not a JSON array");
+  bool changing = false;
   for (const auto& op : operations) {
     const std::string kind = op.value("op", std::string());
-    if (kind == "insert" || kind == "update" || kind == "mutate" || kind == "delete") {
-      ++changing_transactions_;
-      break;
-    }
+    changing = changing || kind == "insert" || kind == "update" || kind == "mutate" || kind == "delete";
   }
-  // The operations are written out as they are: a transaction of 1024
-  // tunnels is megabytes of JSON tree, not worth a copy.
-  if (!operations.is_array()) throw Error::Plain("OVSDB transaction: the operations are not a JSON array");
-  std::string params = operations.dump();  // "[op,...]" -> "[db,op,...]"
-  params.insert(1, Json(db).dump() + (operations.empty() ? "" : ","));
-  Json result = CallSerialized("transact", params, deadline);
+  return TransactText(db, operations.dump(), changing, deadline);
+}
+
+Json OvsdbClient::Transact(const std::string& db, const Transaction& transaction, const Deadline& deadline) {
+  return TransactText(db, transaction.Text(), transaction.changes(), deadline);
+}
+
+Json OvsdbClient::TransactText(const std::string& db, std::string operations, bool changing, const Deadline& deadline) {
+  if (changing) ++changing_transactions_;
+  // "[op,...]" -> "[db,op,...]": the operations are sent as they were
+  // written, never copied as a tree.
+  operations.insert(1, Json(db).dump() + (operations == "[]" ? "" : ","));
+  Json result = CallSerialized("transact", operations, deadline);
   if (!result.is_array()) throw Error("OVSDB server", endpoint_.text, "answered 'transact' with a non-array result");
   return result;
 }

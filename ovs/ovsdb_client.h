@@ -9,10 +9,9 @@
 #include "common/deadline.h"
 #include "ovs/endpoint.h"
 #include "ovs/json_stream.h"
+#include "ovs/transaction.h"
 
 namespace vxnet::ovs {
-
-using Json = nlohmann::json;
 
 class OvsdbClient {
  public:
@@ -30,6 +29,8 @@ class OvsdbClient {
   // "transact" on `db`: the result array, one entry per operation (plus a
   // trailing error object when the transaction failed, per RFC 7047).
   Json Transact(const std::string& db, const Json& operations, const Deadline& deadline);
+  // The same for operations already written as text.
+  Json Transact(const std::string& db, const Transaction& transaction, const Deadline& deadline);
 
   const Endpoint& endpoint() const { return endpoint_; }
   // Transactions sent that could change the database (insert, update,
@@ -43,6 +44,8 @@ class OvsdbClient {
 
  private:
   OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
+  // "transact" with the operations already serialised (a JSON array).
+  Json TransactText(const std::string& db, std::string operations, bool changing, const Deadline& deadline);
   // Call with `params` already serialised (a JSON array).
   Json CallSerialized(const std::string& method, const std::string& params, const Deadline& deadline);
   void Send(const std::string& bytes, const Deadline& deadline);

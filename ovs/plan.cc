@@ -372,20 +372,20 @@ Plan PlanGuestPorts(const std::string& network, const std::string& bridge_name, 
   return plan;
 }
 
-Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state) {
-  Json ops = Json::array();
+Transaction BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state) {
+  Transaction ops;
   const Json root_where = Json::array({Json::array({"_uuid", "==", data::Uuid(state.root_uuid)})});
   auto where_uuid = [](const std::string& uuid) {
     return Json::array({Json::array({"_uuid", "==", data::Uuid(uuid)})});
   };
-  ops.push_back({{"op", "comment"}, {"comment", "vxnet: network " + plan.network}});
+  ops.Add({{"op", "comment"}, {"comment", "vxnet: network " + plan.network}});
 
   // Optimistic concurrency: the plan holds only if a bridge's ports are
   // still what was read. Otherwise the transaction fails and is re-planned.
   auto ports_unchanged = [&](const std::string& bridge_uuid, const std::vector<std::string>& ports) {
     std::vector<Json> observed;
     for (const auto& p : ports) observed.push_back(data::Uuid(p));
-    ops.push_back({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
+    ops.Add({{"op", "wait"}, {"timeout", 0}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
                    {"columns", Json::array({"ports"})}, {"until", "=="},
                    {"rows", Json::array({Json{{"ports", data::UuidSet(observed)}}})}});
   };
@@ -398,58 +398,44 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   if (plan.create_bridge || plan.add_local_port) {
     Json iface{{"name", plan.bridge_name}, {"type", "internal"}, {"external_ids", data::Map(owned)}};
     if (desired.mtu) iface["mtu_request"] = *desired.mtu;
-    ops.push_back({{"op", "insert"}, {"table", "Interface"}, {"row", iface}, {"uuid-name", "local_iface"}});
-    ops.push_back({{"op", "insert"}, {"table", "Port"},
+    ops.Add({{"op", "insert"}, {"table", "Interface"}, {"row", iface}, {"uuid-name", "local_iface"}});
+    ops.Add({{"op", "insert"}, {"table", "Port"},
                    {"row", {{"name", plan.bridge_name}, {"interfaces", data::NamedUuid("local_iface")},
                             {"external_ids", data::Map(owned)}}},
                    {"uuid-name", "local_port"}});
     new_ports.push_back(data::NamedUuid("local_port"));
   }
+  // The tunnels' rows, by the hundred: written straight into the text.
   for (std::size_t i = 0; i < plan.add.size(); ++i) {
-    // Objects filled key by key: a nested initializer list makes a
-    // two-element array per key first, and copies `ids` twice.
     const DesiredTunnel& t = plan.add[i];
     const std::string iface_id = "tun_iface_" + std::to_string(i), port_id = "tun_port_" + std::to_string(i);
-    Json ids = data::Map(TunnelExternalIds(plan.network, t));
-    Json iface_row = Json::object();
-    iface_row["name"] = t.name;
-    iface_row["type"] = "vxlan";
-    iface_row["options"] = data::Map(t.Options());
-    iface_row["bfd"] = data::Map(t.Bfd());
-    iface_row["external_ids"] = ids;
-    Json iface = Json::object();
-    iface["op"] = "insert";
-    iface["table"] = "Interface";
-    iface["row"] = std::move(iface_row);
-    iface["uuid-name"] = iface_id;
-    ops.push_back(std::move(iface));
-    Json port_row = Json::object();
-    port_row["name"] = t.name;
-    port_row["interfaces"] = data::NamedUuid(iface_id);
-    port_row["protected"] = true;
-    port_row["external_ids"] = std::move(ids);
-    Json port = Json::object();
-    port["op"] = "insert";
-    port["table"] = "Port";
-    port["row"] = std::move(port_row);
-    port["uuid-name"] = port_id;
-    ops.push_back(std::move(port));
+    const StringMap ids = TunnelExternalIds(plan.network, t);
+    ops.AddInsert("Interface", iface_id, [&](RowWriter& row) {
+      row.String("name", t.name)
+          .String("type", "vxlan")
+          .Map("options", t.Options())
+          .Map("bfd", t.Bfd())
+          .Map("external_ids", ids);
+    });
+    ops.AddInsert("Port", port_id, [&](RowWriter& row) {
+      row.String("name", t.name).NamedUuid("interfaces", iface_id).Bool("protected", true).Map("external_ids", ids);
+    });
     new_ports.push_back(data::NamedUuid(port_id));
   }
   for (const auto& u : plan.update) {
     const Json ids = data::Map(TunnelExternalIds(plan.network, u.tunnel));
-    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(u.interface_uuid)},
+    ops.Add({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(u.interface_uuid)},
                    {"row", {{"type", "vxlan"}, {"options", data::Map(u.tunnel.Options())},
                             {"bfd", data::Map(u.tunnel.Bfd())}, {"external_ids", ids}}}});
-    ops.push_back({{"op", "update"}, {"table", "Port"}, {"where", where_uuid(u.port_uuid)},
+    ops.Add({{"op", "update"}, {"table", "Port"}, {"where", where_uuid(u.port_uuid)},
                    {"row", {{"protected", true}, {"external_ids", ids}}}});
   }
 
   if (plan.add_attach_port) {
-    ops.push_back({{"op", "insert"}, {"table", "Interface"},
+    ops.Add({{"op", "insert"}, {"table", "Interface"},
                    {"row", {{"name", *plan.add_attach_port}, {"external_ids", data::Map(owned)}}},
                    {"uuid-name", "attach_iface"}});
-    ops.push_back({{"op", "insert"}, {"table", "Port"},
+    ops.Add({{"op", "insert"}, {"table", "Port"},
                    {"row", {{"name", *plan.add_attach_port}, {"interfaces", data::NamedUuid("attach_iface")},
                             {"external_ids", data::Map(owned)}}},
                    {"uuid-name", "attach_port"}});
@@ -461,40 +447,40 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
     if (!g.interface_id.empty()) ids["iface-id"] = g.interface_id;
     if (!g.vm_uuid.empty()) ids["vm-id"] = g.vm_uuid;
     const std::string iface_id = "guest_iface_" + std::to_string(i), port_id = "guest_port_" + std::to_string(i);
-    ops.push_back({{"op", "insert"}, {"table", "Interface"},
+    ops.Add({{"op", "insert"}, {"table", "Interface"},
                    {"row", {{"name", g.tap}, {"external_ids", data::Map(ids)}}}, {"uuid-name", iface_id}});
-    ops.push_back({{"op", "insert"}, {"table", "Port"},
+    ops.Add({{"op", "insert"}, {"table", "Port"},
                    {"row", {{"name", g.tap}, {"interfaces", data::NamedUuid(iface_id)}}}, {"uuid-name", port_id}});
     new_ports.push_back(data::NamedUuid(port_id));
   }
   if (plan.create_bridge) {
-    ops.push_back({{"op", "insert"}, {"table", "Bridge"},
+    ops.Add({{"op", "insert"}, {"table", "Bridge"},
                    {"row", {{"name", plan.bridge_name}, {"datapath_type", desired.datapath_type},
                             {"ports", data::UuidSet(new_ports)}, {"external_ids", data::Map(owned)}}},
                    {"uuid-name", "bridge"}});
-    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+    ops.Add({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                    {"mutations", Json::array({Json::array({"bridges", "insert", data::UuidSet({data::NamedUuid("bridge")})})})}});
   } else if (!plan.bridge_uuid.empty()) {
     if (!new_ports.empty())
-      ops.push_back({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+      ops.Add({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
                      {"mutations", Json::array({Json::array({"ports", "insert", data::UuidSet(new_ports)})})}});
     if (plan.set_datapath)
-      ops.push_back({{"op", "update"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
+      ops.Add({{"op", "update"}, {"table", "Bridge"}, {"where", where_uuid(plan.bridge_uuid)},
                      {"row", {{"datapath_type", *plan.set_datapath}}}});
   }
   if (plan.set_mtu_request)
-    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+    ops.Add({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
                    {"row", {{"mtu_request", *plan.set_mtu_request}}}});
   if (plan.save_mtu_request)
-    ops.push_back({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+    ops.Add({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
                    {"mutations", Json::array({Json::array({"external_ids", "insert",
                                                            data::Map({{kSavedMtuRequestKey, *plan.save_mtu_request},
                                                                       {kMtuBorrowerKey, plan.network}})})})}});
   if (plan.restore_mtu_request) {
     const Json value = *plan.restore_mtu_request ? Json(**plan.restore_mtu_request) : data::EmptySet();
-    ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+    ops.Add({{"op", "update"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
                    {"row", {{"mtu_request", value}}}});
-    ops.push_back({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
+    ops.Add({{"op", "mutate"}, {"table", "Interface"}, {"where", where_uuid(plan.local_interface_uuid)},
                    {"mutations", Json::array({Json::array({"external_ids", "delete",
                                                            Json::array({"set", Json::array({kSavedMtuRequestKey,
                                                                                             kMtuBorrowerKey})})})})}});
@@ -505,17 +491,17 @@ Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const Ovs
   std::map<std::string, std::vector<Json>> removals;
   for (const auto& r : plan.remove) removals[r.bridge_uuid].push_back(data::Uuid(r.port_uuid));
   for (const auto& [bridge_uuid, ports] : removals)
-    ops.push_back({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
+    ops.Add({{"op", "mutate"}, {"table", "Bridge"}, {"where", where_uuid(bridge_uuid)},
                    {"mutations", Json::array({Json::array({"ports", "delete", data::UuidSet(ports)})})}});
   // Bridges to delete (the network's, its former ones), in one mutation.
   std::vector<Json> gone;
   if (plan.delete_bridge) gone.push_back(data::Uuid(plan.bridge_uuid));
   for (const auto& b : plan.delete_old_bridges) gone.push_back(data::Uuid(b.uuid));
   if (!gone.empty())
-    ops.push_back({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
+    ops.Add({{"op", "mutate"}, {"table", "Open_vSwitch"}, {"where", root_where},
                    {"mutations", Json::array({Json::array({"bridges", "delete", data::UuidSet(gone)})})}});
 
-  for (Json& op : NextCfgOperations(state.root_uuid)) ops.push_back(std::move(op));
+  for (const Json& op : NextCfgOperations(state.root_uuid)) ops.Add(op);
   return ops;
 }
 

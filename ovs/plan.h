@@ -23,6 +23,7 @@
 
 #include "ovs/desired.h"
 #include "ovs/ovs_state.h"
+#include "ovs/transaction.h"
 
 namespace vxnet::ovs {
 
@@ -106,7 +107,7 @@ Plan PlanGuestPorts(const std::string& network, const std::string& bridge, const
 // The RFC 7047 operations applying `plan` atomically, ending with the
 // next_cfg bump and a select of the new next_cfg and of cur_cfg (the last
 // operation).
-Json BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state);
+Transaction BuildTransaction(const Plan& plan, const DesiredNetwork& desired, const OvsState& state);
 
 // Those last two operations alone: ovs-vswitchd reconfigures and confirms.
 Json NextCfgOperations(const std::string& root_uuid);

@@ -21,18 +21,28 @@ enum class TxnStatus { kCommitted, kRetry };
 
 // Interprets a transact result: committed, worth retrying (a concurrent
 // change invalidated the plan), or an Error.
-TxnStatus Check(const Json& result, const Json& ops, const std::string& endpoint) {
+// `kind(i)`: the "op" of operation i, to name a failed one.
+template <typename KindOf>
+TxnStatus CheckWith(const Json& result, std::size_t count, KindOf kind, const std::string& endpoint) {
   for (std::size_t i = 0; i < result.size(); ++i) {
     const Json& r = result[i];
     if (!r.is_object() || !r.contains("error") || r["error"].is_null()) continue;
     const std::string error = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
     if (error == "timed out" || error == "constraint violation" || error == "referential integrity violation")
       return TxnStatus::kRetry;
-    std::string where = i < ops.size() ? " in operation '" + ops[i].value("op", std::string("?")) + "'" : "";
+    std::string where = i < count ? " in operation '" + kind(i) + "'" : "";
     throw Error("OVSDB transaction", endpoint,
                 "failed" + where + ": " + error + (r.contains("details") ? " (" + Printable(r["details"].dump(), 200) + ")" : ""));
   }
   return TxnStatus::kCommitted;
+}
+
+TxnStatus Check(const Json& result, const Json& ops, const std::string& endpoint) {
+  return CheckWith(result, ops.size(), [&](std::size_t i) { return ops[i].value("op", std::string("?")); }, endpoint);
+}
+
+TxnStatus Check(const Json& result, const Transaction& ops, const std::string& endpoint) {
+  return CheckWith(result, ops.size(), [&](std::size_t i) { return ops.kind(i); }, endpoint);
 }
 
 }  // namespace
@@ -247,7 +257,7 @@ ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, con
       throw Error("network '" + desired.network + "'", std::to_string(kMaxAttempts) + " transactions",
                   "OVSDB kept changing underneath; the declared state was not reached",
                   "look for another program rewriting bridge " + desired.bridge);
-    Json ops = BuildTransaction(plan, desired, state);
+    const Transaction ops = BuildTransaction(plan, desired, state);
     timings.Mark("build");
     ++report.attempts;
     Json result = client.Transact(kDb, ops, deadline);

@@ -81,12 +81,65 @@ TEST(PlanReconcile, FromNothingCreatesEverythingInOneTransaction) {
   Plan plan = PlanReconcile(d, b.s);
   EXPECT_TRUE(plan.create_bridge);
   EXPECT_EQ(plan.add.size(), 2u);
-  Json ops = BuildTransaction(plan, d, b.s);
+  Json ops = BuildTransaction(plan, d, b.s).Parsed();
   int bridge_inserts = 0;
   for (const auto& op : ops) bridge_inserts += op.value("op", "") == "insert" && op.value("table", "") == "Bridge";
   EXPECT_EQ(bridge_inserts, 1);
   EXPECT_EQ(ops.back().at("op"), "select");  // the new next_cfg, read in the same transaction
   EXPECT_EQ(ops[ops.size() - 2].at("mutations")[0][0], "next_cfg");
+}
+
+// The tunnels' rows are written as text, not built as a tree: OVSDB must
+// receive exactly the rows a tree would have given, whatever the strings.
+TEST(BuildTransaction, TunnelRowsWrittenAsTextAreTheRowsOfTheTree) {
+  StateBuilder b;
+  NetworkSpec spec = Spec({"198.18.0.2", "2001:db8::2"});
+  spec.name = "n\"e\\t\x01\u00e9";  // quote, backslash, a control character, UTF-8
+  spec.dst_port = 4790;
+  spec.bfd = true;
+  DesiredNetwork d = DesiredFromSpec(spec, 1450);
+  const Transaction tx = BuildTransaction(PlanReconcile(d, b.s), d, b.s);
+  const Json ops = tx.Parsed();
+  ASSERT_EQ(ops.size(), tx.size());
+  int tunnels = 0;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(ops[i].at("op"), tx.kind(i));
+    if (ops[i].value("uuid-name", "").rfind("tun_iface_", 0) != 0) continue;
+    const DesiredTunnel& t = d.tunnels.at(static_cast<std::size_t>(tunnels++));
+    const Json ids = data::Map({{kOwnerKey, spec.name}, {kPeerKey, t.remote.ToString()}});
+    EXPECT_EQ(ops[i], (Json{{"op", "insert"},
+                            {"table", "Interface"},
+                            {"row",
+                             {{"name", t.name},
+                              {"type", "vxlan"},
+                              {"options", data::Map(t.Options())},
+                              {"bfd", data::Map({{"enable", "true"}})},
+                              {"external_ids", ids}}},
+                            {"uuid-name", "tun_iface_" + std::to_string(tunnels - 1)}}));
+    EXPECT_EQ(ops.at(i + 1), (Json{{"op", "insert"},
+                                   {"table", "Port"},
+                                   {"row",
+                                    {{"name", t.name},
+                                     {"interfaces", data::NamedUuid("tun_iface_" + std::to_string(tunnels - 1))},
+                                     {"protected", true},
+                                     {"external_ids", ids}}},
+                                   {"uuid-name", "tun_port_" + std::to_string(tunnels - 1)}}));
+  }
+  EXPECT_EQ(tunnels, 2);
+  EXPECT_TRUE(tx.changes());
+  EXPECT_EQ(d.tunnels[0].Options().at("dst_port"), "4790");
+}
+
+TEST(BuildTransaction, JsonStringsEscapeWhatJsonRequires) {
+  for (const std::string& s : {std::string(""), std::string("plain"), std::string("q\"b\\"), std::string("\x01\x1f\n\t"),
+                              std::string("\u00e9\u4e2d"), std::string("/<>&'")}) {
+    std::string text;
+    AppendJsonString(text, s);
+    EXPECT_EQ(Json::parse(text).get<std::string>(), s) << text;
+  }
+  std::string text;
+  AppendJsonString(text, "a\x02");
+  EXPECT_EQ(text, R"("a\u0002")");
 }
 
 TEST(PlanReconcile, MatchingStateNeedsNothing) {
@@ -121,7 +174,7 @@ TEST(PlanReconcile, FixesOwnRowsOnlyAndNeverRewritesThePortsColumn) {
   ASSERT_EQ(plan.remove.size(), 1u);
   EXPECT_EQ(plan.remove[0].name, gone.name);
 
-  Json ops = BuildTransaction(plan, d, b.s);
+  Json ops = BuildTransaction(plan, d, b.s).Parsed();
   int port_mutations = 0;
   for (const auto& op : ops) {
     const std::string kind = op.value("op", ""), table = op.value("table", "");
@@ -209,7 +262,7 @@ TEST(PlanReconcile, AttachedBridgePortIsAnOwnedPlainPort) {
   b.Tunnel(br, d.tunnels[0], "vxnet0");
   Plan plan = PlanReconcile(d, b.s);
   EXPECT_EQ(plan.add_attach_port, d.attach_port);
-  EXPECT_NE(BuildTransaction(plan, d, b.s).dump().find(*d.attach_port), std::string::npos);
+  EXPECT_NE(BuildTransaction(plan, d, b.s).Parsed().dump().find(*d.attach_port), std::string::npos);
   b.Port(br, *d.attach_port, "", {}, "vxnet0");
   EXPECT_TRUE(PlanReconcile(d, b.s).empty());
   // Dropping attach-bridge from the network removes the port.
@@ -228,7 +281,7 @@ TEST(PlanReconcile, BfdIsPartOfTheTunnel) {
   DesiredNetwork d = DesiredFromSpec(spec, std::nullopt);
   Plan plan = PlanReconcile(d, b.s);
   ASSERT_EQ(plan.update.size(), 1u);
-  EXPECT_NE(BuildTransaction(plan, d, b.s).dump().find(R"("bfd":["map",[["enable","true"]]])"), std::string::npos);
+  EXPECT_NE(BuildTransaction(plan, d, b.s).Parsed().dump().find(R"("bfd":["map",[["enable","true"]]])"), std::string::npos);
 }
 
 TEST(PlanTeardown, DeletesOwnBridgeOnlyWhenNothingElseIsOnIt) {
@@ -309,7 +362,7 @@ TEST(PlanReconcile, TheMtuOfAForeignBridgeIsRecordedAndRestored) {
   Plan plan = PlanReconcile(d, b.s);
   EXPECT_EQ(plan.set_mtu_request, 1450);
   EXPECT_EQ(plan.save_mtu_request, "1500");
-  const std::string ops = BuildTransaction(plan, d, b.s).dump();
+  const std::string ops = BuildTransaction(plan, d, b.s).Parsed().dump();
   EXPECT_NE(ops.find(R"(["vxnet-saved-mtu_request","1500"])"), std::string::npos) << ops;
   EXPECT_NE(ops.find(R"(["vxnet-mtu-borrower","vxnet0"])"), std::string::npos) << ops;
 
@@ -329,7 +382,7 @@ TEST(PlanReconcile, TheMtuOfAForeignBridgeIsRecordedAndRestored) {
   EXPECT_EQ(teardown.remove.size(), 1u);  // the tunnel
   EXPECT_EQ(*teardown.restore_mtu_request, 1500);
   EXPECT_FALSE(teardown.delete_bridge);
-  const std::string undo = BuildTransaction(teardown, d, b.s).dump();
+  const std::string undo = BuildTransaction(teardown, d, b.s).Parsed().dump();
   EXPECT_NE(undo.find(R"({"mtu_request":1500})"), std::string::npos) << undo;
   EXPECT_FALSE(PlanTeardown("other-net", "ovs-sw0", b.s).restore_mtu_request) << "another network restored what it did not set";
   local.external_ids[kSavedMtuRequestKey] = "none";
@@ -349,7 +402,7 @@ TEST(PlanGuestPorts, PlugsOnlyTapsThatAreNoPortAnywhere) {
   EXPECT_EQ(plan.plug_guests[0].tap, "vnet0");
   const std::string ops = BuildTransaction(plan, DesiredNetwork{"vxnet0", "ovs-sw0", "netdev", std::nullopt, {}, std::nullopt},
                                            b.s)
-                              .dump();
+                              .Parsed().dump();
   EXPECT_NE(ops.find(R"(["attached-mac","52:54:00:00:00:01"],["iface-id","iface-0"],["iface-status","active"],["vm-id","vm-uuid"])"),
             std::string::npos)
       << ops;

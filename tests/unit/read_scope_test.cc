@@ -181,7 +181,7 @@ NetworkSpec Spec(std::vector<std::string> peers, const std::string& name = "vxne
 // The outcome of a plan: its transaction, or its refusal.
 std::string Outcome(const std::function<Plan(const OvsState&)>& plan_fn, const DesiredNetwork& d, const OvsState& s) {
   try {
-    return BuildTransaction(plan_fn(s), d, s).dump();
+    return BuildTransaction(plan_fn(s), d, s).Parsed().dump();
   } catch (const Error& e) {
     return std::string("refused: ") + e.what();
   }
@@ -380,7 +380,7 @@ TEST(ReadScope, AForeignPortWithATunnelsNameElsewhereMakesOvsdbRefuseTheInsert) 
   const OvsState scoped = ScopedView(b.s, ScopeFor(d));
   const Plan plan = PlanReconcile(d, scoped);
   ASSERT_EQ(plan.add.size(), 1u);
-  EXPECT_NE(BuildTransaction(plan, d, scoped).dump().find(R"("table":"Port","uuid-name":"tun_port_0")"), std::string::npos);
+  EXPECT_NE(BuildTransaction(plan, d, scoped).Parsed().dump().find(R"("table":"Port","uuid-name":"tun_port_0")"), std::string::npos);
   try {
     PlanReconcile(d, b.s);
     FAIL() << "the whole state accepted a foreign port with the tunnel's name";
@@ -461,7 +461,7 @@ TEST(ReadScope, ABridgePortsInterfaceSeenOnlyForTheDuplicateCheckIsReadWhole) {
 TEST(BuildTransaction, EndsByReadingNextCfgAndCurCfgForTheWait) {
   StateBuilder b;
   const DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
-  const Json ops = BuildTransaction(PlanReconcile(d, b.s), d, b.s);
+  const Json ops = BuildTransaction(PlanReconcile(d, b.s), d, b.s).Parsed();
   EXPECT_EQ(ops.back().at("columns"), Json::array({"next_cfg", "cur_cfg"}));
 }
 
