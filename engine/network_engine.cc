@@ -104,7 +104,25 @@ std::optional<int> ChooseMtu(const NetworkSpec& spec, const net::OverlayMtu& ove
 
 Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
   Phases phases;
-  const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);  // refusals here change nothing
+  std::vector<IpAddress> own = ctx.host.LocalAddresses();
+  // On a unix socket, where a connection is made or refused at once, the
+  // first read goes out now and OVSDB answers it while the routes are
+  // looked up. Nothing here waits: what does not succeed at once is simply
+  // done again below, where it was done before, after the MTU's refusals
+  // and with their errors.
+  std::optional<ovs::OvsdbClient> client;
+  std::optional<ovs::PendingRead> first_read;
+  try {
+    if (ovs::Endpoint::Parse(ctx.config.ovsdb).kind == ovs::Endpoint::Kind::kUnix) {
+      const Deadline at_once = ctx.deadline.Within(std::chrono::milliseconds(0));
+      client.emplace(ConnectOvsdb(ctx.config, at_once));
+      first_read = ovs::StartRead(*client, ovs::ScopeFor(ovs::DesiredFromSpec(spec, std::nullopt, own)), at_once);
+    }
+  } catch (const Error&) {
+    first_read.reset();
+    client.reset();
+  }
+  const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host, std::move(own));  // refusals change nothing
   const std::optional<RunRecord> previous = ReadRunRecord(ctx.config.state_dir, spec.name);
   const std::optional<int> mtu = ChooseMtu(spec, overlay, previous, mode);
   const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
@@ -115,12 +133,11 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
   outcome.warnings = overlay.warnings;
   // Only once a changing transaction was sent is there anything to undo in
   // OVS; the veth, once made, is removed on any failure of a start.
-  std::optional<ovs::OvsdbClient> client;
   try {
-    client.emplace(ConnectOvsdb(ctx.config, ctx.deadline));
+    if (!client) client.emplace(ConnectOvsdb(ctx.config, ctx.deadline));
     phases.Mark("connect");
     EnsureAttachVeth(spec, mtu, ctx, outcome);
-    ovs::ReconcileReport report = ovs::Reconcile(*client, desired, ctx.deadline);
+    ovs::ReconcileReport report = ovs::Reconcile(*client, desired, ctx.deadline, first_read ? &*first_read : nullptr);
     for (auto& change : report.changes) outcome.changes.push_back(std::move(change));
     phases.Mark("reconcile", report.timings);
     if (spec.address) {

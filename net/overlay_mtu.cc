@@ -1,6 +1,7 @@
 #include "net/overlay_mtu.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/error.h"
 
@@ -10,10 +11,10 @@ namespace {
 
 // `overhead(v4)`: bytes the encapsulation adds; `encap` names it in messages.
 template <typename Overhead>
-OverlayMtu Compute(const NetworkSpec& spec, const std::vector<IpAddress>& peers, HostNetwork& host, Overhead overhead,
-                   const std::string& encap) {
+OverlayMtu Compute(const NetworkSpec& spec, const std::vector<IpAddress>& peers, HostNetwork& host,
+                   std::vector<IpAddress> own_addresses, Overhead overhead, const std::string& encap) {
   OverlayMtu result;
-  result.own_addresses = host.LocalAddresses();
+  result.own_addresses = std::move(own_addresses);
   const std::string network = "network '" + spec.name + "'";
   std::string limiting_peer;
   int limiting_underlay = 0;
@@ -57,7 +58,12 @@ OverlayMtu Compute(const NetworkSpec& spec, const std::vector<IpAddress>& peers,
 }  // namespace
 
 OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host) {
-  return Compute(spec, spec.peers, host, [](bool v4) { return v4 ? kVxlanOverheadV4 : kVxlanOverheadV6; }, "VXLAN");
+  return ComputeOverlayMtu(spec, host, host.LocalAddresses());
+}
+
+OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host, std::vector<IpAddress> own_addresses) {
+  return Compute(spec, spec.peers, host, std::move(own_addresses),
+                 [](bool v4) { return v4 ? kVxlanOverheadV4 : kVxlanOverheadV6; }, "VXLAN");
 }
 
 int EncapOverhead(Encap encap, bool ipv4) {
@@ -66,7 +72,7 @@ int EncapOverhead(Encap encap, bool ipv4) {
 }
 
 OverlayMtu ComputeOvnOverlayMtu(const NetworkSpec& spec, const std::vector<IpAddress>& endpoints, HostNetwork& host) {
-  return Compute(spec, endpoints, host, [&](bool v4) { return EncapOverhead(spec.ovn.encap, v4); },
+  return Compute(spec, endpoints, host, host.LocalAddresses(), [&](bool v4) { return EncapOverhead(spec.ovn.encap, v4); },
                  spec.ovn.encap == Encap::kVxlan ? "VXLAN" : "Geneve");
 }
 

@@ -28,6 +28,8 @@ struct OverlayMtu {
 // Throws Error when a declared MTU exceeds what the underlay carries, or a
 // peer has no route and no MTU is declared.
 OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host);
+// The same with this host's addresses already read (host.LocalAddresses()).
+OverlayMtu ComputeOverlayMtu(const NetworkSpec& spec, HostNetwork& host, std::vector<IpAddress> own_addresses);
 
 // OVN mode: Geneve's header is 8 bytes more than VXLAN's plus OVN's 8-byte
 // option (outer Ethernet 14 + IP 20 + UDP 8 + Geneve 8 + option 8 = 58;

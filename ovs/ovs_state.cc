@@ -326,10 +326,20 @@ void MergeSelectResult(OvsState& state, const Json& op, const Json& result) {
 }
 
 OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline) {
+  return FinishRead(client, StartRead(client, scope, deadline), deadline);
+}
+
+PendingRead StartRead(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline) {
+  PendingRead read{scope, ScopedReadOperations(scope), 0};
+  read.id = client.SendTransact("Open_vSwitch", read.operations, deadline);
+  return read;
+}
+
+OvsState FinishRead(OvsdbClient& client, const PendingRead& read, const Deadline& deadline) {
+  const ReadScope& scope = read.scope;
   OvsState state;
   state.partial = true;
-  auto apply = [&](const Json& ops) {
-    Json result = client.Transact("Open_vSwitch", ops, deadline);
+  auto merge = [&](const Json& ops, const Json& result) {
     ThrowIfAnyFailed(client, result, deadline);
     try {
       for (std::size_t i = 0; i < ops.size(); ++i) MergeSelectResult(state, ops[i], result.at(i));
@@ -337,7 +347,8 @@ OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& 
       throw Error("OVSDB", client.endpoint().text, std::string("answered with unexpected data: ") + e.what());
     }
   };
-  apply(ScopedReadOperations(scope));
+  auto apply = [&](const Json& ops) { merge(ops, client.Transact("Open_vSwitch", ops, deadline)); };
+  merge(read.operations, client.AwaitTransact(read.id, deadline));
   if (state.root_uuid.empty())
     throw Error("OVSDB", client.endpoint().text, "has no Open_vSwitch row", "is this an Open vSwitch database?");
   // Ports read in the first completion bring interfaces of their own.

@@ -106,6 +106,8 @@ struct ReadScope {
   // this (the network's VNI), since one with another key is never a
   // duplicate. Unset for VNI 0, which a tunnel without a key option has.
   std::optional<std::string> vxlan_key;
+
+  bool operator==(const ReadScope&) const = default;
 };
 
 // The rows `scope` names, in one transaction plus the completion above.
@@ -114,6 +116,17 @@ struct ReadScope {
 // then fails on OVSDB's unique name index and the caller reads everything
 // (Converge does). Same schema handling as ReadState.
 OvsState ReadState(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline);
+
+// The same read in two halves: its first transaction sent at once, the
+// rest when the state is wanted, so that OVSDB answers while the caller
+// does its own work.
+struct PendingRead {
+  ReadScope scope;
+  Json operations;  // the first transaction, as sent
+  long long id = 0;
+};
+PendingRead StartRead(OvsdbClient& client, const ReadScope& scope, const Deadline& deadline);
+OvsState FinishRead(OvsdbClient& client, const PendingRead& read, const Deadline& deadline);
 
 // The first transaction of ReadState(scope), and the selects that
 // complete a scoped state: the bridge's ports it lacks, the interfaces of

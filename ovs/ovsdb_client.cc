@@ -135,9 +135,17 @@ Json OvsdbClient::Call(const std::string& method, Json params, const Deadline& d
 }
 
 Json OvsdbClient::CallSerialized(const std::string& method, const std::string& params, const Deadline& deadline) {
+  return AwaitReply(SendRequest(method, params, deadline), method, deadline);
+}
+
+long long OvsdbClient::SendRequest(const std::string& method, const std::string& params, const Deadline& deadline) {
   const long long id = next_id_++;
   Send(R"({"id":)" + std::to_string(id) + R"(,"method":)" + Json(method).dump() + R"(,"params":)" + params + "}",
        deadline);
+  return id;
+}
+
+Json OvsdbClient::AwaitReply(long long id, const std::string& method, const Deadline& deadline) {
   for (;;) {
     Json message = Receive(deadline, "'" + method + "'");
     if (!message.is_object())
@@ -175,11 +183,30 @@ Json OvsdbClient::Transact(const std::string& db, const Transaction& transaction
 }
 
 Json OvsdbClient::TransactText(const std::string& db, std::string operations, bool changing, const Deadline& deadline) {
+  return AwaitTransact(SendTransactText(db, std::move(operations), changing, deadline), deadline);
+}
+
+long long OvsdbClient::SendTransact(const std::string& db, const Json& operations, const Deadline& deadline) {
+  if (!operations.is_array()) throw Error::Plain("OVSDB transaction: the operations are not a JSON array");
+  for (const auto& op : operations) {
+    const std::string kind = op.value("op", std::string());
+    if (kind == "insert" || kind == "update" || kind == "mutate" || kind == "delete")
+      throw Error::Plain("OVSDB transaction: only reads are sent ahead");
+  }
+  return SendTransactText(db, operations.dump(), false, deadline);
+}
+
+long long OvsdbClient::SendTransactText(const std::string& db, std::string operations, bool changing,
+                                        const Deadline& deadline) {
   if (changing) ++changing_transactions_;
   // "[op,...]" -> "[db,op,...]": the operations are sent as they were
   // written, never copied as a tree.
   operations.insert(1, Json(db).dump() + (operations == "[]" ? "" : ","));
-  Json result = CallSerialized("transact", operations, deadline);
+  return SendRequest("transact", operations, deadline);
+}
+
+Json OvsdbClient::AwaitTransact(long long id, const Deadline& deadline) {
+  Json result = AwaitReply(id, "transact", deadline);
   if (!result.is_array()) throw Error("OVSDB server", endpoint_.text, "answered 'transact' with a non-array result");
   return result;
 }

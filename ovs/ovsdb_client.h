@@ -32,6 +32,13 @@ class OvsdbClient {
   // The same for operations already written as text.
   Json Transact(const std::string& db, const Transaction& transaction, const Deadline& deadline);
 
+  // A read-only transact sent now, its answer taken later by AwaitTransact
+  // with the id returned: the server answers while the caller works.
+  // Answers to other requests in between are skipped, so one sent ahead
+  // and never awaited costs nothing but its bytes.
+  long long SendTransact(const std::string& db, const Json& operations, const Deadline& deadline);
+  Json AwaitTransact(long long id, const Deadline& deadline);
+
   const Endpoint& endpoint() const { return endpoint_; }
   // Transactions sent that could change the database (insert, update,
   // mutate, delete): zero means a failure left OVSDB as it was.
@@ -46,6 +53,9 @@ class OvsdbClient {
   OvsdbClient(Endpoint endpoint, int fd) : endpoint_(std::move(endpoint)), fd_(fd) {}
   // "transact" with the operations already serialised (a JSON array).
   Json TransactText(const std::string& db, std::string operations, bool changing, const Deadline& deadline);
+  long long SendTransactText(const std::string& db, std::string operations, bool changing, const Deadline& deadline);
+  long long SendRequest(const std::string& method, const std::string& params, const Deadline& deadline);
+  Json AwaitReply(long long id, const std::string& method, const Deadline& deadline);
   // Call with `params` already serialised (a JSON array).
   Json CallSerialized(const std::string& method, const std::string& params, const Deadline& deadline);
   void Send(const std::string& bytes, const Deadline& deadline);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "common/error.h"
 #include "xml/network_spec.h"
@@ -232,12 +233,17 @@ bool MovesPorts(const Plan& plan) {
 // from a read of whole tables.
 template <typename PlanFn, typename VerifyFn>
 ReconcileReport Converge(OvsdbClient& client, const DesiredNetwork& desired, const std::optional<ReadScope>& scope,
-                         const Deadline& deadline, PlanFn plan_fn, VerifyFn verify_fn, bool verify_after_commit) {
+                         const Deadline& deadline, PlanFn plan_fn, VerifyFn verify_fn, bool verify_after_commit,
+                         const PendingRead* started = nullptr) {
   ReconcileReport report;
   Timings timings(client);
   bool whole = !scope;
+  // A first read sent ahead counts only if it read what this one would.
+  if (started && (!scope || !(started->scope == *scope))) started = nullptr;
   for (;;) {
-    OvsState state = whole ? ReadState(client, deadline) : ReadState(client, *scope, deadline);
+    OvsState state = whole     ? ReadState(client, deadline)
+                     : started ? FinishRead(client, *std::exchange(started, nullptr), deadline)
+                               : ReadState(client, *scope, deadline);
     timings.Mark("read");
     Plan plan;
     try {
@@ -337,10 +343,11 @@ Plan PlanOnly(OvsdbClient& client, const DesiredNetwork& desired, const Deadline
   return PlanFromScope(client, ScopeFor(desired), deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); });
 }
 
-ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline) {
+ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline,
+                          const PendingRead* started) {
   return Converge(
       client, desired, ScopeFor(desired), deadline, [&](const OvsState& s) { return PlanReconcile(desired, s); },
-      [&](const OvsState& s) { VerifyApplied(desired, s); }, true);
+      [&](const OvsState& s) { VerifyApplied(desired, s); }, true, started);
 }
 
 ReconcileReport EnsureBridgeMtu(OvsdbClient& client, const std::string& network, const std::string& bridge, int mtu,

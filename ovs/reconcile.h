@@ -39,7 +39,10 @@ ReadScope ScopeFor(const DesiredNetwork& desired);
 
 // Throws Error with the precise reason when the state cannot be reached,
 // ovs-vswitchd does not confirm in time, or OVS reports an interface error.
-ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline);
+// `started`: its first read, already sent (StartRead of ScopeFor(desired)),
+// whose answer it takes instead of asking again.
+ReconcileReport Reconcile(OvsdbClient& client, const DesiredNetwork& desired, const Deadline& deadline,
+                          const PendingRead* started = nullptr);
 
 // The teardown rules of PlanTeardown, applied the same way. Idempotent.
 ReconcileReport Teardown(OvsdbClient& client, const std::string& network, const std::string& bridge,

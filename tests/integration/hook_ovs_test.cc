@@ -301,6 +301,13 @@ TEST_F(HookOvsTest, StalledOvsdbFailsStartWithinTheConfiguredTimeout) {
   EXPECT_EQ(err.rfind("vxnet: OVSDB server 'unix:" + path + "': did not answer 'transact' within", 0), 0u) << err;
   EXPECT_LT(elapsed, 1200ms);
 
+  // The first read goes out before the routes are looked up; a peer
+  // without a route is still the refusal, and it does not wait for it.
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(Hook("start", HookData(Spec({"198.18.0.2", "203.0.113.9"})), nullptr, &err), 1);
+  EXPECT_EQ(err.rfind("vxnet: network 'vxnet0' peer '203.0.113.9': has no route from this host", 0), 0u) << err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+
   // stdin trickling in for 600 ms leaves the operation only the rest.
   const std::string fifo = sandbox_->dir() + "/stdin.fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);

@@ -87,6 +87,50 @@ TEST_F(ScopedReadTest, RoundTripsOfEachKindOfRun) {
   }
 }
 
+// The hook sends its first read before looking up the routes, and plans
+// on the answer later. A read sent ahead is used only for the scope it
+// read, and one that is stale by then ends as the current state would.
+TEST_F(ScopedReadTest, AReadSentAheadIsUsedOnlyForItsScopeAndOnlyWhileItHolds) {
+  const DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
+  {
+    OvsdbClient c = Client();  // another network's read: not used, its answer skipped
+    const PendingRead other = StartRead(c, ScopeFor(DesiredFromSpec(Spec({"198.18.0.3"}, "other", "br-other"), 1450)),
+                                        Deadline::After(10s));
+    ReconcileReport r = Reconcile(c, d, Deadline::After(10s), &other);
+    EXPECT_TRUE(r.changed());
+    EXPECT_EQ(c.round_trips(), 3) << r.timings;
+    EXPECT_EQ(Vsctl({"list-br"}), "ovs-sw0");
+  }
+  {
+    OvsdbClient c = Client();  // its own read: one round trip in all
+    const PendingRead own = StartRead(c, ScopeFor(d), Deadline::After(10s));
+    EXPECT_FALSE(Reconcile(c, d, Deadline::After(10s), &own).changed());
+    EXPECT_EQ(c.round_trips(), 1);
+  }
+  Vsctl({"del-br", "ovs-sw0"});
+  {
+    // Read from nothing; then an operator makes the bridge with a port of
+    // their own. The plan made on the stale read fails on OVSDB and is made
+    // again on what is there: the refusal, and nothing of vxnet's.
+    OvsdbClient c = Client();
+    const PendingRead stale = StartRead(c, ScopeFor(d), Deadline::After(10s));
+    OvsdbClient probe = Client();
+    EXPECT_TRUE(ReadState(probe, ScopeFor(d), Deadline::After(10s)).bridges.empty());  // the read above is answered
+    Vsctl({"add-br", "ovs-sw0", "--", "set", "Bridge", "ovs-sw0", "datapath_type=netdev", "--", "add-port", "ovs-sw0",
+           "op0", "--", "set", "Interface", "op0", "type=internal"});
+    try {
+      Reconcile(c, d, Deadline::After(10s), &stale);
+      ADD_FAILURE() << "a bridge carrying a foreign port was taken over";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("op0"), std::string::npos) << e.what();
+    }
+    // The stale read, the commit OVSDB refused, the read of whole tables.
+    EXPECT_EQ(c.round_trips(), 3);
+    EXPECT_EQ(Vsctl({"list-ports", "ovs-sw0"}), "op0");
+    EXPECT_EQ(Vsctl({"--bare", "--columns=name", "find", "Interface", "type=vxlan"}), "");
+  }
+}
+
 TEST_F(ScopedReadTest, GuestTapsOnTheBridgeCostTwoMoreReadsAndKeepItAtTeardown) {
   const DesiredNetwork d = DesiredFromSpec(Spec({"198.18.0.2"}), 1450);
   OvsdbClient first = Client();
