@@ -1,5 +1,7 @@
 #include "ctl/status.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -23,6 +25,12 @@ const char* LevelName(Level l) {
 }
 
 namespace {
+
+// MACs as libvirt may write them, in either case, compared as one.
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
 
 // A network reported without looking at the host.
 NetworkStatus Uninspected(const std::string& network, const std::string& bridge) {
@@ -166,10 +174,23 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
     }
     s.taps.push_back(std::move(t));
   };
+  // One MAC on two interfaces of one L2 overlay: the bridges learn it now
+  // here, now there, and both lose frames. libvirt accepts it (two guests
+  // defined from one copied XML, a NIC added with a fixed MAC); vxnet can
+  // only see this host's guests, and names them.
+  std::map<std::string, std::vector<std::string>> by_mac;
   std::set<std::string> seen;
   for (const GuestTap& g : inputs.guests) {
     if (g.tap.empty() || !seen.insert(g.tap).second) continue;
     check_tap({g.tap, 0, g.domain, true, g.mac, g.declared_mtu});
+    if (!g.mac.empty()) by_mac[Lower(g.mac)].push_back("domain '" + g.domain + "' (tap " + g.tap + ")");
+  }
+  for (const auto& [mac, users] : by_mac) {
+    if (users.size() < 2) continue;
+    std::string who;
+    for (std::size_t i = 0; i < users.size(); ++i) who += (i == 0 ? "" : i + 1 == users.size() ? " and " : ", ") + users[i];
+    s.Raise(kCritical, "MAC " + mac + " is used by " + std::to_string(users.size()) + " interfaces on network " +
+                           spec.name + ": " + who + "; frames for one reach the other, give each its own MAC");
   }
   for (const auto& [name, uuid] : on_bridge) {
     const ovs::PortRow& port = state.ports.at(uuid);

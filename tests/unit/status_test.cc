@@ -129,6 +129,32 @@ TEST(Status, GuestsAreSeenWithWhatTheyDeclare) {
       << FormatText(lost);
 }
 
+// Two interfaces with one MAC on the overlay: both lose frames. Each is
+// named; distinct MACs (in any case) and one guest's own interface are not.
+TEST(Status, OneMacOnTwoInterfacesIsCriticalAndNamesBoth) {
+  Healthy h;
+  h.AddPort(h.state.bridges["br"], "vnet1", "", {}, {}, false);
+  h.host.links["vnet1"] = {1450, true, "tun", ""};
+  InspectInputs in;
+  in.guests = {{"vm1", "vnet0", "52:54:00:00:01:01", 1450}, {"vm2", "vnet1", "52:54:00:00:01:02", 1450}};
+  EXPECT_EQ(h.Inspect(in).level, kOk) << FormatText(h.Inspect(in));
+  InspectInputs twice;  // one interface seen twice is one interface
+  twice.guests = {in.guests[0], in.guests[0]};
+  EXPECT_EQ(h.Inspect(twice).level, kOk) << FormatText(h.Inspect(twice));
+
+  in.guests[1].mac = "52:54:00:00:01:01";  // vm2 copied from vm1's XML
+  NetworkStatus s = h.Inspect(in);
+  EXPECT_EQ(s.level, kCritical);
+  EXPECT_NE(FormatText(s).find("MAC 52:54:00:00:01:01 is used by 2 interfaces on network vxnet0: domain 'vm1' (tap "
+                               "vnet0) and domain 'vm2' (tap vnet1); frames for one reach the other, give each its own MAC"),
+            std::string::npos)
+      << FormatText(s);
+
+  in.guests[1].mac = "52:54:00:00:01:0A";
+  in.guests[0].mac = "52:54:00:00:01:0a";  // the same MAC written in another case
+  EXPECT_EQ(h.Inspect(in).level, kCritical);
+}
+
 // The MTU is decided at start; a changed underlay shows, with the fix.
 TEST(Status, AnUnderlayChangedSinceStartIsReported) {
   Healthy h;
