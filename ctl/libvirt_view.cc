@@ -139,11 +139,17 @@ LibvirtView::~LibvirtView() {
 
 namespace {
 
+// libvirt's -1 ("could not say", e.g. libvirtd dying mid-call) is an
+// error, never "inactive": prune would remove a running network's bridge.
 NetworkEntry Describe(virNetworkPtr net, bool inactive_definition) {
   NetworkEntry e;
   if (const char* name = virNetworkGetName(net)) e.name = name;
-  e.active = virNetworkIsActive(net) == 1;
-  e.persistent = virNetworkIsPersistent(net) == 1;
+  const int active = virNetworkIsActive(net);
+  const int persistent = virNetworkIsPersistent(net);
+  if (active < 0 || persistent < 0)
+    throw Error("libvirt network", e.name, "could not say whether it is active: " + LastError());
+  e.active = active == 1;
+  e.persistent = persistent == 1;
   int autostart = 0;
   e.autostart = virNetworkGetAutostart(net, &autostart) == 0 && autostart;
   const unsigned flags = (inactive_definition || !e.active) && e.persistent ? VIR_NETWORK_XML_INACTIVE : 0;
@@ -177,11 +183,17 @@ std::vector<NetworkEntry> LibvirtView::Networks(bool inactive_definition) {
   const int n = virConnectListAllNetworks(conn_, &nets, 0);
   if (n < 0) throw Error("libvirt", uri_, "cannot list networks: " + LastError());
   std::vector<NetworkEntry> out;
+  std::optional<Error> failed;
   for (int i = 0; i < n; ++i) {
-    out.push_back(Describe(nets[i], inactive_definition));
+    try {
+      if (!failed) out.push_back(Describe(nets[i], inactive_definition));
+    } catch (const Error& e) {
+      failed = e;
+    }
     virNetworkFree(nets[i]);
   }
   free(nets);
+  if (failed) throw *failed;
   return out;
 }
 
@@ -193,9 +205,14 @@ std::optional<NetworkEntry> LibvirtView::Network(const std::string& name) {
     if (err && err->code == VIR_ERR_NO_NETWORK) return std::nullopt;
     throw Error("libvirt", uri_, "cannot look up network '" + name + "': " + LastError());
   }
-  NetworkEntry e = Describe(net, false);
-  virNetworkFree(net);
-  return e;
+  try {
+    NetworkEntry e = Describe(net, false);
+    virNetworkFree(net);
+    return e;
+  } catch (const Error&) {
+    virNetworkFree(net);
+    throw;
+  }
 }
 
 std::vector<GuestInterface> LibvirtView::RunningGuestInterfaces() {

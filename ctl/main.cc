@@ -10,12 +10,8 @@
 #include <set>
 
 #include "ctl/libvirt_view.h"
-#include "ctl/ovn_status.h"
-#include "ctl/status.h"
+#include "ctl/status_format.h"
 #include "engine/network_engine.h"
-#include "net/overlay_mtu.h"
-#include "ovs/desired.h"
-#include "ovs/reconcile.h"
 #include "version.h"
 #include "xml/domain_xml.h"
 #include "xml/interface_pin.h"
@@ -39,34 +35,21 @@ vxnet::engine::Context Ctx(Env& env) {
   return vxnet::engine::Context::ForRun(env.config, env.host, vxnet::Deadline::After(env.config.timeout));
 }
 
-vxnet::ovs::OvsdbClient ConnectOvsdb(const Env& env, const vxnet::Deadline& deadline) {
-  return vxnet::ovs::OvsdbClient::Connect(vxnet::ovs::Endpoint::Parse(env.config.ovsdb), deadline);
-}
-
-std::vector<std::string> Messages(const std::vector<Error>& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.what());
+// The running guests' interfaces, as the engine weighs and plugs them. In
+// the live XML libvirt shows each as type='bridge' with <source network=…>.
+std::vector<vxnet::engine::GuestOnNetwork> Guests(const std::vector<GuestInterface>& interfaces) {
+  std::vector<vxnet::engine::GuestOnNetwork> out;
+  for (const auto& g : interfaces)
+    if (!g.iface.network.empty())
+      out.push_back({g.iface.network, g.domain, g.domain_uuid, g.iface.target_dev, g.iface.mac, g.iface.interface_id,
+                     g.iface.mtu});
   return out;
 }
 
-// A running guest's interface on `network`. In the live XML libvirt shows
-// it as type='bridge' with <source network=… bridge=…>.
-bool IsOn(const GuestInterface& g, const std::string& network) { return g.iface.network == network; }
-
-// The running guests' taps on `network`, as the engine plugs them.
-std::vector<vxnet::ovs::GuestPort> GuestPortsOn(const std::string& network, const std::vector<GuestInterface>& guests) {
-  std::vector<vxnet::ovs::GuestPort> out;
-  for (const auto& g : guests)
-    if (IsOn(g, network) && !g.iface.target_dev.empty())
-      out.push_back({g.iface.target_dev, g.iface.mac, g.iface.interface_id, g.domain_uuid});
-  return out;
-}
-
-// The running guests' interfaces on `network`, as status weighs them.
-std::vector<vxnet::ctl::GuestTap> GuestTapsOn(const std::string& network, const std::vector<GuestInterface>& guests) {
-  std::vector<vxnet::ctl::GuestTap> out;
-  for (const auto& g : guests)
-    if (IsOn(g, network)) out.push_back({g.domain, g.iface.target_dev, g.iface.mac, g.iface.mtu});
+std::vector<vxnet::engine::GuestOnNetwork> GuestsOn(const std::string& network, const std::vector<GuestInterface>& interfaces) {
+  std::vector<vxnet::engine::GuestOnNetwork> out;
+  for (auto& g : Guests(interfaces))
+    if (g.network == network) out.push_back(std::move(g));
   return out;
 }
 
@@ -85,63 +68,28 @@ int Status(Env& env, const std::string& only, bool json) {
   using namespace vxnet::ctl;
   LibvirtView libvirt(env.uri, env.config.timeout,
                       {"UNKNOWN: libvirt '" + env.uri + "' did not answer", 1, static_cast<int>(kUnknown)});
-  std::vector<NetworkStatus> statuses;
-  const vxnet::Deadline deadline = vxnet::Deadline::After(env.config.timeout);
-  auto client = ConnectOvsdb(env, deadline);
-  const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
-  const std::vector<GuestInterface> guests = libvirt.RunningGuestInterfaces();
-  const std::vector<std::string> problems = Messages(env.config.problems);
+  std::vector<vxnet::engine::ListedNetwork> listed;
   bool found = only.empty();
   for (const NetworkEntry& n : libvirt.Networks()) {
     if (!only.empty() && n.name != only) continue;
     if (!n.vxnet()) continue;
     found = true;
-    if (!n.active) {
-      if (auto s = Inactive(n.name, n.definition.bridge, n.autostart, GuestTapsOn(n.name, guests))) {
-        AddConfigFindings(*s, problems, env.config.notices);
-        statuses.push_back(std::move(*s));
-      }
-      continue;
-    }
-    if (!n.usable()) {
-      statuses.push_back(Broken(n.name, n.definition.bridge, n.problem()));
-      AddConfigFindings(statuses.back(), problems, env.config.notices);
-      continue;
-    }
-    const vxnet::NetworkSpec spec = AppliedOf(n, env);
-    vxnet::net::OverlayMtu overlay;
-    vxnet::engine::Context ctx = Ctx(env);
-    try {
-      if (spec.is_ovn())
-        overlay.mtu = vxnet::engine::DeriveOvnMtu(spec, ctx, &overlay.warnings);
-      else
-        overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
-    } catch (const Error& e) {
-      overlay.warnings.push_back(e.what());
-    }
-    InspectInputs inputs;
-    if (const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name)) inputs.recorded_mtu = record->overlay_mtu;
-    inputs.guests = GuestTapsOn(spec.name, guests);
-    inputs.config_problems = problems;
-    inputs.config_notices = env.config.notices;
-    statuses.push_back(Inspect(spec, overlay, state, env.host, inputs));
-    if (spec.is_ovn()) {
-      std::vector<OvnGuestPort> ports;
-      std::vector<std::string> ids;
-      for (const auto& g : guests)
-        if (IsOn(g, spec.name)) {
-          ports.push_back({g.domain, g.iface.interface_id});
-          ids.push_back(g.iface.interface_id);
-        }
-      AddOvnFindings(statuses.back(), spec.logical_switch(), vxnet::engine::ObserveOvn(spec, ids, ctx), ports);
-    }
+    vxnet::engine::ListedNetwork l{n.name, n.definition.bridge, n.active, n.autostart, std::nullopt, ""};
+    if (n.usable())
+      l.spec = AppliedOf(n, env);
+    else
+      l.problem = n.problem();
+    listed.push_back(std::move(l));
   }
   if (!found) throw Error("network", only, "is not a vxnet network of " + libvirt.uri(), "see 'virsh net-list --all'");
+  vxnet::engine::Context ctx = Ctx(env);
+  const std::vector<NetworkStatus> statuses =
+      vxnet::engine::InspectHost(listed, Guests(libvirt.RunningGuestInterfaces()), !only.empty(), ctx);
   int worst = kOk;
   for (const auto& s : statuses) worst = std::max(worst, static_cast<int>(s.level));
   if (statuses.empty()) {
-    for (const auto& p : problems) std::cout << "config: " << p << "\n";
-    if (!problems.empty()) worst = kCritical;
+    for (const auto& p : env.config.problems) std::cout << "config: " << p.what() << "\n";
+    if (!env.config.problems.empty()) worst = kCritical;
   }
   if (json) {
     std::cout << FormatJson(statuses);
@@ -170,18 +118,7 @@ int Plan(Env& env, const std::string& name) {
   const auto all = libvirt.Networks();
   const vxnet::NetworkSpec spec = AppliedOf(UsableActive(all, name, libvirt.uri()), env);
   vxnet::engine::Context ctx = Ctx(env);
-  if (spec.is_ovn()) {
-    const auto lines = vxnet::engine::PlanOvnNetwork(spec, GuestPortsOn(spec.name, libvirt.RunningGuestInterfaces()), ctx);
-    if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
-    for (const auto& l : lines) std::cout << l << "\n";
-    return 0;
-  }
-  const auto overlay = vxnet::net::ComputeOverlayMtu(spec, env.host);
-  const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, spec.name);
-  const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
-  auto client = ConnectOvsdb(env, ctx.deadline);
-  const auto lines =
-      vxnet::ovs::PlanOnly(client, vxnet::ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses), ctx.deadline).Describe();
+  const auto lines = vxnet::engine::PlanNetwork(spec, GuestsOn(spec.name, libvirt.RunningGuestInterfaces()), ctx);
   if (lines.empty()) std::cout << "network " << spec.name << ": nothing to change\n";
   for (const auto& l : lines) std::cout << l << "\n";
   return 0;
@@ -225,7 +162,7 @@ int Reconcile(Env& env, const std::string& only, bool all, bool inactive) {
     vxnet::engine::Context ctx = Ctx(env);
     vxnet::engine::Outcome o = vxnet::engine::UpdateNetwork(spec, ctx);
     if (o.exit_status == 0) {
-      vxnet::engine::Outcome plugged = vxnet::engine::PlugGuests(spec, GuestPortsOn(spec.name, guests), ctx);
+      vxnet::engine::Outcome plugged = vxnet::engine::PlugGuests(spec, GuestsOn(spec.name, guests), ctx);
       o.changes.insert(o.changes.end(), plugged.changes.begin(), plugged.changes.end());
       o.warnings.insert(o.warnings.end(), plugged.warnings.begin(), plugged.warnings.end());
       if (plugged.exit_status != 0) o = plugged;
@@ -330,7 +267,7 @@ int Adopt(Env& env, const std::string& domain, bool all) {
   std::set<std::string> ovn_networks;  // their guests' interfaceids get pinned
   for (const NetworkEntry& n : libvirt.Networks()) {
     if (!n.active || !n.usable()) continue;
-    if (n.definition.spec->is_ovn()) ovn_networks.insert(n.name);
+    if (vxnet::engine::BindsPortsByInterfaceId(*n.definition.spec)) ovn_networks.insert(n.name);
     vxnet::engine::Context ctx = Ctx(env);
     if (const auto mtu = vxnet::engine::RecordedOverlayMtu(*n.definition.spec, ctx)) mtus[n.name] = *mtu;
   }
@@ -362,54 +299,34 @@ int Adopt(Env& env, const std::string& domain, bool all) {
 // ---- prune ------------------------------------------------------------------
 
 // Removes what vxnet owns in OVS for networks that libvirt on this host
-// says are not active. Anything it cannot be sure of, it leaves alone.
+// says are not active. Anything it cannot be sure of, it leaves alone:
+// a network libvirt could not answer for makes the result UNKNOWN (3).
 int Prune(Env& env) {
   LibvirtView libvirt(env.uri, env.config.timeout, {"vxnetctl: libvirt '" + env.uri + "' did not answer", 2, 1});
   if (auto why = libvirt.NotThisHostsSystemDaemon())
     throw Error("prune", libvirt.uri(), "refused: " + *why + "; only this host's own libvirtd knows which of its networks are active",
                 "run 'vxnetctl prune' on the host, with the default connection (qemu:///system)");
-  const vxnet::Deadline deadline = vxnet::Deadline::After(env.config.timeout);
-  auto client = ConnectOvsdb(env, deadline);
-  const vxnet::ovs::OvsState state = vxnet::ovs::ReadState(client, deadline);
-  const vxnet::ovs::OvsIndex index(state);
-  std::map<std::string, std::string> owners;  // network -> its bridge, from OVS
-  for (const auto& [uuid, port] : state.ports) {
-    auto it = port.external_ids.find(vxnet::kOwnerKey);
-    if (it == port.external_ids.end()) continue;
-    const vxnet::ovs::BridgeRow* on = index.BridgeOfPort(uuid);
-    if (on && (!owners.count(it->second) || on->external_ids.count(vxnet::kOwnerKey))) owners[it->second] = on->name;
-  }
-  for (const auto& [uuid, bridge] : state.bridges)
-    if (auto it = bridge.external_ids.find(vxnet::kOwnerKey); it != bridge.external_ids.end() && !owners.count(it->second))
-      owners[it->second] = bridge.name;
-  if (owners.empty()) {
-    std::cout << "nothing to prune\n";
-    return 0;
-  }
-  // A libvirt that knows no network at all, while OVS holds vxnet's, is
-  // not the libvirt that made them.
-  if (libvirt.Networks().empty())
-    throw Error("prune", libvirt.uri(),
-                "refused: libvirt lists no networks at all while OVS holds vxnet state of " + std::to_string(owners.size()) +
-                    " network(s); is this the libvirtd that runs them?",
-                "if those networks are really gone, remove their ports with ovs-vsctl (external_ids:vxnet-network names them)");
-  int failed = 0, pruned = 0;
-  for (const auto& [network, bridge] : owners) {
-    const std::optional<NetworkEntry> entry = libvirt.Network(network);  // asked per owner
-    if (entry && entry->active) continue;  // running, readable by this vxnet or not: never touched
-    vxnet::engine::Context ctx = Ctx(env);
-    const auto record = vxnet::engine::ReadRunRecord(env.config.state_dir, network);
-    const vxnet::NetworkSpec* spec = entry && entry->usable() ? &*entry->definition.spec : nullptr;
-    const vxnet::engine::Outcome o = vxnet::engine::StopNetwork(vxnet::engine::TargetFor(network, bridge, spec, record), ctx);
-    ++pruned;
-    for (const auto& c : o.changes) std::cout << network << ": " << c << "\n";
-    if (o.exit_status != 0) {
-      std::cerr << "vxnetctl: " << network << ": " << o.message << "\n";
-      ++failed;
+  auto ask = [&](const std::string& network) {
+    vxnet::engine::LibvirtVerdict v;
+    try {
+      const std::optional<NetworkEntry> entry = libvirt.Network(network);
+      v.state = entry && entry->active ? vxnet::engine::LibvirtVerdict::kActive : vxnet::engine::LibvirtVerdict::kInactive;
+      if (entry && entry->usable()) v.spec = *entry->definition.spec;
+    } catch (const Error& e) {
+      v.state = vxnet::engine::LibvirtVerdict::kUnknown;
+      v.why = e.what();
     }
-  }
-  if (pruned == 0) std::cout << "nothing to prune\n";
-  return failed ? 1 : 0;
+    return v;
+  };
+  vxnet::engine::Context ctx = Ctx(env);
+  const vxnet::engine::PruneReport report = vxnet::engine::PruneNetworks(ask, !libvirt.Networks().empty(), ctx);
+  const vxnet::engine::Outcome& o = report.outcome;
+  for (const auto& c : o.changes) std::cout << c << "\n";
+  for (const auto& w : o.warnings) std::cerr << "vxnetctl: " << w << "\n";
+  if (!o.message.empty()) std::cerr << "vxnetctl: " << o.message.substr(o.message.rfind("vxnet: ", 0) == 0 ? 7 : 0) << "\n";
+  if (o.exit_status == 0 && report.pruned == 0 && report.unknown == 0) std::cout << "nothing to prune\n";
+  if (o.exit_status != 0) return 1;
+  return report.unknown ? 3 : 0;
 }
 
 }  // namespace
@@ -475,7 +392,7 @@ int main(int argc, char** argv) {
   const int failure = *status ? vxnet::ctl::kUnknown : 1;
   try {
     const vxnet::engine::Config config = vxnet::engine::LoadConfigFromEnvironment();
-    std::unique_ptr<vxnet::net::HostNetwork> host = vxnet::net::MakeNetlinkHostNetwork();
+    const auto host = vxnet::engine::OpenHost();
     Env env{config, *host, uri};
     if (*status) return Status(env, status_net, json);
     if (*plan) return Plan(env, plan_net);

@@ -10,8 +10,7 @@
 #include <unistd.h>
 
 #include "engine/guest_mtu.h"
-#include "engine/ovn_engine.h"
-#include "net/overlay_mtu.h"
+#include "engine/overlay.h"
 #include "ovs/reconcile.h"
 #include "xml/domain_xml.h"
 #include "xml/network_xml.h"
@@ -43,52 +42,32 @@ class Phases {
   std::string text_;
 };
 
-// The Linux bridge a network attaches must exist before anything changes.
-void CheckAttachBridge(const NetworkSpec& spec, Context& ctx) {
-  if (!spec.attach_bridge) return;
-  const std::optional<net::LinkInfo> link = ctx.host.Link(*spec.attach_bridge);
-  if (!link)
-    throw Error("attached Linux bridge", *spec.attach_bridge, "does not exist on this host",
-                "start what creates it (e.g. docker) before the network, or remove attach-bridge");
-  if (link->kind != "bridge")
-    throw Error("attached Linux bridge", *spec.attach_bridge,
-                "is a '" + (link->kind.empty() ? std::string("device") : link->kind) + "', not a Linux bridge");
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
 }
 
-// Joins the attached Linux bridge to the overlay: a veth pair at the overlay
-// MTU, one end enslaved to it, the other becoming an OVS port.
-void EnsureAttachVeth(const NetworkSpec& spec, const std::optional<int>& mtu, Context& ctx, Outcome& outcome) {
-  if (!spec.attach_bridge) return;
-  const AttachVeth veth = AttachVethNames(spec);
-  ctx.host.EnsureVethToBridge(veth.ovs_end, veth.bridge_end, *spec.attach_bridge, mtu.value_or(0));
-  outcome.changes.push_back("veth " + veth.ovs_end + "/" + veth.bridge_end + " to Linux bridge " + *spec.attach_bridge);
+// A kernel device of the bridge's name that Open vSwitch did not make (an
+// operator's Linux bridge, a veth, a NIC) can never become the network's
+// bridge: OVS refuses it ("Invalid argument") after vxnet began, and it is
+// not vxnet's to change. Refused by name before anything is touched. OVS's
+// own are 'openvswitch' devices (kernel datapath) or taps (userspace).
+void CheckBridgeDevice(const NetworkSpec& spec, Context& ctx) {
+  const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
+  if (!link || link->kind == "openvswitch" || link->kind == "tun") return;
+  throw Error("network '" + spec.name + "' bridge", spec.bridge,
+              "exists on this host as a " + (link->kind.empty() ? std::string("network device") : "'" + link->kind + "' device") +
+                  " that Open vSwitch did not make, which vxnet leaves alone",
+              "choose another bridge name (vxnet-gen network --bridge), or remove that device");
 }
-
-void RemoveAttachVeth(const std::optional<std::string>& ovs_end, Context& ctx, Outcome& outcome) {
-  if (!ovs_end) return;
-  try {
-    ctx.host.DeleteLink(*ovs_end);
-  } catch (const Error& e) {
-    outcome.warnings.push_back(e.what());
-  }
-}
-
-// Best effort: remove what start made. Never throws; problems are logged.
-void Undo(const NetworkSpec& spec, Context& ctx, Outcome& outcome) {
-  Context undo{ctx.config, ctx.host, ctx.undo_deadline, ctx.undo_deadline};
-  const Outcome removed = StopNetwork(TargetFor(spec.name, spec.bridge, &spec, std::nullopt), undo);
-  for (const auto& w : removed.warnings) outcome.warnings.push_back("undo: " + w);
-  if (!removed.message.empty()) outcome.warnings.push_back("undo: " + removed.message);
-}
-
-enum class Mode { kStart, kUpdate };
 
 // The overlay MTU to apply. At start: derived from the underlay now. On an
 // update: the one recorded at start, as long as the network still allows
 // it; a change of MTU needs a restart, since running guests keep theirs.
+// The same for both modes.
 std::optional<int> ChooseMtu(const NetworkSpec& spec, const net::OverlayMtu& overlay, const std::optional<RunRecord>& record,
-                             Mode mode) {
-  if (mode == Mode::kStart || !record || !record->overlay_mtu) return overlay.mtu;
+                             bool start) {
+  if (start || !record || !record->overlay_mtu) return overlay.mtu;
   const int recorded = *record->overlay_mtu;
   const std::string fix = "restart the network to apply it: virsh net-destroy " + spec.name + " && virsh net-start " + spec.name;
   if (spec.mtu && *spec.mtu != recorded)
@@ -102,68 +81,37 @@ std::optional<int> ChooseMtu(const NetworkSpec& spec, const net::OverlayMtu& ove
   return recorded;
 }
 
-Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
+// Best effort: remove what this run of start made, as `made` records it
+// (an address the host had before is not in it). Never throws.
+void Undo(const NetworkSpec& spec, const RunRecord& made, Context& ctx, Outcome& outcome) {
+  Context undo{ctx.config, ctx.host, ctx.undo_deadline, ctx.undo_deadline};
+  const Outcome removed = StopNetwork(TargetFor(spec.name, spec.bridge, &spec, made), undo);
+  for (const auto& w : removed.warnings) outcome.warnings.push_back("undo: " + w);
+  if (!removed.message.empty()) outcome.warnings.push_back("undo: " + removed.message);
+}
+
+Outcome Apply(const NetworkSpec& spec, Context& ctx, bool start) {
   Phases phases;
-  std::vector<IpAddress> own = ctx.host.LocalAddresses();
-  // On a unix socket, where a connection is made or refused at once, the
-  // first read goes out now and OVSDB answers it while the routes are
-  // looked up. Nothing here waits: what does not succeed at once is simply
-  // done again below, where it was done before, after the MTU's refusals
-  // and with their errors.
-  std::optional<ovs::OvsdbClient> client;
-  std::optional<ovs::PendingRead> first_read;
-  try {
-    if (ovs::Endpoint::Parse(ctx.config.ovsdb).kind == ovs::Endpoint::Kind::kUnix) {
-      const Deadline at_once = ctx.deadline.Within(std::chrono::milliseconds(0));
-      client.emplace(ConnectOvsdb(ctx.config, at_once));
-      first_read = ovs::StartRead(*client, ovs::ScopeFor(ovs::DesiredFromSpec(spec, std::nullopt, own)), at_once);
-    }
-  } catch (const Error&) {
-    first_read.reset();
-    client.reset();
-  }
-  const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host, std::move(own));  // refusals change nothing
+  CheckBridgeDevice(spec, ctx);
+  std::unique_ptr<Overlay> overlay = MakeOverlay(spec);
+  const net::OverlayMtu derived = overlay->DeriveMtu(ctx);  // refusals change nothing
   const std::optional<RunRecord> previous = ReadRunRecord(ctx.config.state_dir, spec.name);
-  const std::optional<int> mtu = ChooseMtu(spec, overlay, previous, mode);
-  const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
-  CheckAttachBridge(spec, ctx);
+  const std::optional<int> mtu = ChooseMtu(spec, derived, previous, start);
   phases.Mark("mtu");
   Outcome outcome;
   outcome.managed = true;
-  outcome.warnings = overlay.warnings;
-  // Only once a changing transaction was sent is there anything to undo in
-  // OVS; the veth, once made, is removed on any failure of a start.
+  outcome.warnings = derived.warnings;
+  RunRecord record{spec.name, spec.bridge, mtu, std::nullopt, std::nullopt, SpecDigest(spec), std::nullopt};
   try {
-    if (!client) client.emplace(ConnectOvsdb(ctx.config, ctx.deadline));
-    phases.Mark("connect");
-    EnsureAttachVeth(spec, mtu, ctx, outcome);
-    ovs::ReconcileReport report = ovs::Reconcile(*client, desired, ctx.deadline, first_read ? &*first_read : nullptr);
-    for (auto& change : report.changes) outcome.changes.push_back(std::move(change));
-    phases.Mark("reconcile", report.timings);
-    if (spec.address) {
-      ctx.host.EnsureAddress(spec.bridge, *spec.address);
-      outcome.changes.push_back("address " + spec.address->ToString() + " on " + spec.bridge + ", link up");
-    }
+    overlay->Apply(ApplyRequest{mtu, derived.own_addresses, start, previous}, ctx, outcome, record);
   } catch (const Error& e) {
-    if (mode == Mode::kStart) {
-      if (client && client->changing_transactions_sent() > 0)
-        Undo(spec, ctx, outcome);
-      else if (spec.attach_bridge)
-        RemoveAttachVeth(AttachVethNames(spec).ovs_end, ctx, outcome);
-    }
+    if (start && overlay->touched()) Undo(spec, record, ctx, outcome);
     outcome.exit_status = 1;
     outcome.message = std::string("vxnet: ") + e.what();
+    outcome.phases.clear();
     return outcome;
   }
-  outcome.changes.push_back("overlay MTU " + (mtu ? std::to_string(*mtu) : std::string("unset")) + ", " +
-                            std::to_string(desired.tunnels.size()) + " tunnel(s)");
-  RunRecord record{spec.name,
-                   spec.bridge,
-                   mtu,
-                   spec.address,
-                   spec.attach_bridge ? std::optional<std::string>(AttachVethNames(spec).ovs_end) : std::nullopt,
-                   SpecDigest(spec),
-                   std::nullopt};
+  phases.Mark("apply", outcome.phases);
   if (record != previous) {
     try {
       WriteRunRecord(ctx.config.state_dir, record);
@@ -172,194 +120,10 @@ Outcome Apply(const NetworkSpec& spec, Context& ctx, Mode mode) {
       outcome.warnings.push_back(e.what());
     }
   }
-  phases.Mark("address");
+  phases.Mark("record");
   outcome.phases = phases.text();
   return outcome;
 }
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-}  // namespace
-
-Context Context::ForRun(const Config& config, net::HostNetwork& host, const Deadline& run) {
-  const milliseconds reserve = std::min<milliseconds>(run.budget() / 4, milliseconds(2000));
-  return Context{config, host, run.Before(reserve), run};
-}
-
-std::string SpecDigest(const NetworkSpec& spec) {
-  NetworkSpec canonical = spec;
-  canonical.uuid.reset();  // the same network under another UUID is the same overlay
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, static_cast<std::uint64_t>(StableHash(FormatNetworkXml(canonical))));
-  return buf;
-}
-
-const NetworkSpec& AppliedSpec(const NetworkSpec& live, const NetworkSpec* persistent,
-                               const std::optional<RunRecord>& record) {
-  if (!record || record->spec_digest.empty() || !persistent) return live;
-  const std::string applied = record->spec_digest;
-  if (SpecDigest(live) == applied) return live;
-  return SpecDigest(*persistent) == applied ? *persistent : live;
-}
-
-NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
-  const std::optional<RunRecord> record = ReadRunRecord(config.state_dir, live.name);
-  // The usual case, decided without reading the persistent definition.
-  if (!record || record->spec_digest.empty() || SpecDigest(live) == record->spec_digest) return live;
-  if (live.name.find('/') != std::string::npos) return live;
-  const std::optional<std::string> text = ReadXmlFile(config.libvirt_config_dir + "/qemu/networks/" + live.name + ".xml");
-  if (!text) return live;
-  try {
-    const LibvirtNetwork persistent = ParseNetworkXml(*text);
-    if (!persistent.managed() || !ValidateNetwork(persistent).empty()) return live;
-    return AppliedSpec(live, &*persistent.spec, record);
-  } catch (const Error&) {
-    return live;
-  }
-}
-
-Outcome StartNetwork(const NetworkSpec& spec, Context& ctx) {
-  if (spec.is_ovn()) return StartOvnNetwork(spec, ctx);
-  return Guarded([&] { return Apply(spec, ctx, Mode::kStart); });
-}
-
-Outcome UpdateNetwork(const NetworkSpec& spec, Context& ctx) {
-  if (spec.is_ovn()) return UpdateOvnNetwork(spec, ctx);
-  return Guarded([&] { return Apply(spec, ctx, Mode::kUpdate); });
-}
-
-std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx) {
-  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
-  if (record && record->overlay_mtu) return record->overlay_mtu;
-  if (spec.is_ovn()) return DeriveOvnMtu(spec, ctx);
-  return net::ComputeOverlayMtu(spec, ctx.host).mtu;
-}
-
-// A broken overlay must fail here, at net-start, not later at guest start
-// ("Cannot get interface MTU on 'ovs-sw0': No such device").
-Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
-  if (spec.is_ovn()) return VerifyOvnStarted(spec, ctx);
-  return Guarded([&] {
-    Outcome outcome;
-    outcome.managed = true;
-    bool reached_ovsdb = false;
-    try {
-      const net::OverlayMtu overlay = net::ComputeOverlayMtu(spec, ctx.host);
-      outcome.warnings = overlay.warnings;
-      const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
-      const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : overlay.mtu;
-      const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, mtu, overlay.own_addresses);
-      ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
-      const ovs::OvsState state = ovs::ReadState(client, ovs::ScopeFor(desired), ctx.deadline);
-      reached_ovsdb = true;
-      ovs::VerifyNetwork(client, desired, state, ctx.deadline);
-      const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
-      if (!link)
-        throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",
-                    "check ovs-vswitchd's log and that this hook runs in ovs-vswitchd's network namespace");
-      if (mtu && link->mtu != *mtu)
-        throw Error("bridge '" + spec.bridge + "' MTU", std::to_string(link->mtu),
-                    "is not the overlay MTU " + std::to_string(*mtu) + " that guest taps must copy",
-                    "check ovs-vswitchd's log for why mtu_request was not applied");
-      if (spec.attach_bridge) {
-        const AttachVeth veth = AttachVethNames(spec);
-        const std::optional<net::LinkInfo> end = ctx.host.Link(veth.bridge_end);
-        if (!end || end->master != *spec.attach_bridge)
-          throw Error("veth end", veth.bridge_end, "is not a port of Linux bridge '" + *spec.attach_bridge + "'",
-                      "check that nothing removed it from the bridge");
-      }
-    } catch (const Error& e) {
-      outcome.exit_status = 1;
-      outcome.message = std::string("vxnet: ") + e.what();
-      // start made something; undo it unless OVSDB cannot be reached at all.
-      if (reached_ovsdb) {
-        const std::size_t warnings_before = outcome.warnings.size();
-        Undo(spec, ctx, outcome);
-        outcome.message += outcome.warnings.size() == warnings_before ? " (vxnet removed what start made)"
-                                                                      : " (undoing start failed too; see the log)";
-      }
-    }
-    return outcome;
-  });
-}
-
-TeardownTarget TargetFor(const std::string& network, const std::string& bridge, const NetworkSpec* spec,
-                         const std::optional<RunRecord>& record) {
-  TeardownTarget t{network, bridge, std::nullopt, std::nullopt, std::nullopt};
-  if (spec && spec->is_ovn()) t.ovn = OvnRecord{spec->ovn.nb, spec->logical_switch(), ""};
-  if (record && record->network == network && record->ovn) t.ovn = record->ovn;
-  if (spec) {
-    if (!spec->bridge.empty()) t.bridge = spec->bridge;
-    t.address = spec->address;
-    if (spec->attach_bridge) t.attach_veth = AttachVethNames(*spec).ovs_end;
-  }
-  if (record && record->network == network) {
-    if (!record->bridge.empty()) t.bridge = record->bridge;
-    if (record->address) t.address = record->address;
-    if (record->attach_veth) t.attach_veth = record->attach_veth;
-  }
-  return t;
-}
-
-Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
-  if (target.ovn) return StopOvnNetwork(target, ctx);
-  return Guarded([&] {
-    Outcome outcome;
-    outcome.managed = true;
-    std::vector<std::string> failures;
-    try {
-      ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
-      outcome.changes = ovs::Teardown(client, target.network, target.bridge, ctx.deadline).changes;
-    } catch (const Error& e) {
-      failures.push_back(e.what());
-    }
-    if (target.address && !target.bridge.empty()) {
-      try {
-        ctx.host.RemoveAddress(target.bridge, *target.address);
-      } catch (const Error& e) {
-        failures.push_back(e.what());
-      }
-    }
-    RemoveAttachVeth(target.attach_veth, ctx, outcome);
-    if (failures.empty()) {
-      RemoveRunRecord(ctx.config.state_dir, target.network);
-    } else {
-      outcome.exit_status = 1;
-      outcome.message = "vxnet: " + failures.front();
-      for (std::size_t i = 1; i < failures.size(); ++i) outcome.warnings.push_back(failures[i]);
-    }
-    return outcome;
-  });
-}
-
-Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx) {
-  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, network);
-  if ((spec && spec->is_ovn()) || (record && record->ovn)) return ReleaseOvnPort(network, spec, port, ctx);
-  Outcome outcome;
-  outcome.managed = true;
-  return outcome;
-}
-
-Outcome PlugGuests(const NetworkSpec& spec, const std::vector<ovs::GuestPort>& guests, Context& ctx) {
-  Outcome plugged = Guarded([&] {
-    Outcome outcome;
-    outcome.managed = true;
-    if (guests.empty()) return outcome;
-    ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
-    outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, guests, ctx.deadline).changes;
-    return outcome;
-  });
-  // OVN mode: the taps bind only where their logical ports exist.
-  if (!spec.is_ovn() || plugged.exit_status != 0) return plugged;
-  Outcome ports = EnsureOvnGuests(spec, guests, ctx);
-  ports.changes.insert(ports.changes.begin(), plugged.changes.begin(), plugged.changes.end());
-  return ports;
-}
-
-namespace {
 
 // An interface on a vxnet network that the qemu hook did not see at
 // prepare, on a running domain: a hot-plug. libvirt gives port-created no
@@ -395,6 +159,195 @@ std::optional<std::string> LiveStatusFile(const Config& config, const std::strin
 }
 
 }  // namespace
+
+Context Context::ForRun(const Config& config, net::HostNetwork& host, const Deadline& run) {
+  const milliseconds reserve = std::min<milliseconds>(run.budget() / 4, milliseconds(2000));
+  return Context{config, host, run.Before(reserve), run};
+}
+
+std::unique_ptr<net::HostNetwork> OpenHost() { return net::MakeNetlinkHostNetwork(); }
+
+// The schema is checked when the first read fails (ReadState), not with
+// an extra round trip on every run.
+ovs::OvsdbClient ConnectOvsdb(const Config& config, const Deadline& deadline) {
+  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
+}
+
+std::string SpecDigest(const NetworkSpec& spec) {
+  NetworkSpec canonical = spec;
+  canonical.uuid.reset();  // the same network under another UUID is the same overlay
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, static_cast<std::uint64_t>(StableHash(FormatNetworkXml(canonical))));
+  return buf;
+}
+
+const NetworkSpec& AppliedSpec(const NetworkSpec& live, const NetworkSpec* persistent,
+                               const std::optional<RunRecord>& record) {
+  if (!record || record->spec_digest.empty() || !persistent) return live;
+  const std::string applied = record->spec_digest;
+  if (SpecDigest(live) == applied) return live;
+  return SpecDigest(*persistent) == applied ? *persistent : live;
+}
+
+NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
+  const std::optional<RunRecord> record = ReadRunRecord(config.state_dir, live.name);
+  // The usual case, decided without reading the persistent definition.
+  if (!record || record->spec_digest.empty() || SpecDigest(live) == record->spec_digest) return live;
+  if (live.name.find('/') != std::string::npos) return live;
+  const std::optional<std::string> text = ReadXmlFile(config.libvirt_config_dir + "/qemu/networks/" + live.name + ".xml");
+  if (!text) return live;
+  try {
+    const LibvirtNetwork persistent = ParseNetworkXml(*text);
+    if (!persistent.managed() || !ValidateNetwork(persistent).empty()) return live;
+    return AppliedSpec(live, &*persistent.spec, record);
+  } catch (const Error&) {
+    return live;
+  }
+}
+
+Outcome StartNetwork(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] { return Apply(spec, ctx, true); });
+}
+
+Outcome UpdateNetwork(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] { return Apply(spec, ctx, false); });
+}
+
+std::optional<int> RecordedOverlayMtu(const NetworkSpec& spec, Context& ctx) {
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+  if (record && record->overlay_mtu) return record->overlay_mtu;
+  return MakeOverlay(spec)->DeriveMtu(ctx).mtu;
+}
+
+bool BindsPortsByInterfaceId(const NetworkSpec& spec) { return MakeOverlay(spec)->BindsPortsByInterfaceId(); }
+
+// A broken overlay must fail here, at net-start, not later at guest start
+// ("Cannot get interface MTU on 'ovs-sw0': No such device").
+Outcome VerifyStarted(const NetworkSpec& spec, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    std::unique_ptr<Overlay> overlay = MakeOverlay(spec);
+    const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+    try {
+      std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : std::nullopt;
+      if (!record || !record->overlay_mtu) {
+        const net::OverlayMtu derived = overlay->DeriveMtu(ctx);
+        outcome.warnings = derived.warnings;
+        mtu = derived.mtu;
+      }
+      overlay->Verify(mtu, record, ctx, outcome);
+      const std::optional<net::LinkInfo> link = ctx.host.Link(spec.bridge);
+      if (!link)
+        throw Error("bridge", spec.bridge, "has no kernel network device, so libvirt cannot plug guests into it",
+                    "check ovs-vswitchd's log and that this hook runs in ovs-vswitchd's network namespace");
+      if (mtu && link->mtu != *mtu)
+        throw Error("bridge '" + spec.bridge + "' MTU", std::to_string(link->mtu),
+                    "is not the overlay MTU " + std::to_string(*mtu) + " that guest taps must copy",
+                    "check ovs-vswitchd's log for why mtu_request was not applied");
+    } catch (const Error& e) {
+      outcome.exit_status = 1;
+      outcome.message = std::string("vxnet: ") + e.what();
+      // start made something; undo it unless OVSDB cannot be reached at all.
+      if (overlay->touched()) {
+        const std::size_t warnings_before = outcome.warnings.size();
+        const RunRecord made = record ? *record : RunRecord{spec.name, spec.bridge, std::nullopt, std::nullopt,
+                                                            std::nullopt, "", std::nullopt};
+        Undo(spec, made, ctx, outcome);
+        outcome.message += outcome.warnings.size() == warnings_before ? " (vxnet removed what start made)"
+                                                                      : " (undoing start failed too; see the log)";
+      }
+    }
+    return outcome;
+  });
+}
+
+TeardownTarget TargetFor(const std::string& network, const std::string& bridge, const NetworkSpec* spec,
+                         const std::optional<RunRecord>& record) {
+  TeardownTarget t;
+  t.network = network;
+  t.bridge = bridge;
+  const bool recorded = record && record->network == network;
+  if (spec) {
+    if (!spec->bridge.empty()) t.bridge = spec->bridge;
+    t.mode = spec->mode;
+    t.ovn_nb = spec->ovn.nb;
+    if (spec->attach_bridge) t.attach_veth = AttachVethNames(*spec).ovs_end;
+  }
+  if (recorded) {
+    if (!record->bridge.empty()) t.bridge = record->bridge;
+    // Only an address the record says vxnet added is removed: without a
+    // record it may be an operator's, and it stays.
+    t.address = record->address;
+    if (record->attach_veth) t.attach_veth = record->attach_veth;
+    if (record->ovn) {
+      t.mode = NetworkMode::kOvn;
+      t.ovn = record->ovn;
+    }
+  }
+  return t;
+}
+
+Outcome StopNetwork(const TeardownTarget& target, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    std::vector<std::string> failures;
+    MakeOverlay(target.mode, nullptr)->Teardown(target, ctx, outcome, failures);
+    if (failures.empty()) {
+      RemoveRunRecord(ctx.config.state_dir, target.network);
+    } else {
+      outcome.exit_status = 1;
+      outcome.message = "vxnet: " + failures.front();
+      for (std::size_t i = 1; i < failures.size(); ++i) outcome.warnings.push_back(failures[i]);
+    }
+    return outcome;
+  });
+}
+
+Outcome ReleasePort(const std::string& network, const NetworkSpec* spec, const NetworkPort& port, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, network);
+    const TeardownTarget target = TargetFor(network, "", spec, record);
+    MakeOverlay(target.mode, spec)->ReleasePort(network, port, record, ctx, outcome);
+    return outcome;
+  });
+}
+
+namespace {
+
+std::vector<ovs::GuestPort> TapsOf(const std::vector<GuestOnNetwork>& guests) {
+  std::vector<ovs::GuestPort> out;
+  for (const GuestOnNetwork& g : guests)
+    if (!g.tap.empty()) out.push_back({g.tap, g.mac, g.interface_id, g.domain_uuid});
+  return out;
+}
+
+}  // namespace
+
+Outcome PlugGuests(const NetworkSpec& spec, const std::vector<GuestOnNetwork>& guests, Context& ctx) {
+  return Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    const std::vector<ovs::GuestPort> taps = TapsOf(guests);
+    if (taps.empty()) return outcome;
+    ovs::OvsdbClient client = ConnectOvsdb(ctx.config, ctx.deadline);
+    outcome.changes = ovs::EnsureGuestPorts(client, spec.name, spec.bridge, taps, ctx.deadline).changes;
+    // The taps bind only where the overlay gives them what it needs.
+    MakeOverlay(spec)->PlugGuests(guests, ctx, outcome);
+    return outcome;
+  });
+}
+
+std::vector<std::string> PlanNetwork(const NetworkSpec& spec, const std::vector<GuestOnNetwork>& guests, Context& ctx) {
+  std::unique_ptr<Overlay> overlay = MakeOverlay(spec);
+  const net::OverlayMtu derived = overlay->DeriveMtu(ctx);
+  const std::optional<RunRecord> record = ReadRunRecord(ctx.config.state_dir, spec.name);
+  const std::optional<int> mtu = record && record->overlay_mtu ? record->overlay_mtu : derived.mtu;
+  return overlay->Plan(mtu, derived.own_addresses, guests, ctx);
+}
 
 bool IsReconnect(const std::string& network, const NetworkPort& port, const Config& config) {
   const std::optional<std::string> status_file = LiveStatusFile(config, port.owner_name);
@@ -466,19 +419,19 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconne
     }
     return outcome;
   });
-  // OVN mode: once the guest may start, its logical port (named by its
-  // interfaceid) makes ovn-controller bind the tap libvirt is about to add.
-  if (!spec.is_ovn() || admitted.exit_status != 0) return admitted;
-  Outcome bound = AdmitOvnPort(spec, port, ctx);
+  // The overlay's part once the guest may start (OVN: its logical port,
+  // named by its interfaceid, makes ovn-controller bind the tap libvirt is
+  // about to add).
+  if (admitted.exit_status != 0) return admitted;
+  Outcome bound = Guarded([&] {
+    Outcome outcome;
+    outcome.managed = true;
+    MakeOverlay(spec)->AdmitPort(port, ctx, outcome);
+    return outcome;
+  });
   bound.changes.insert(bound.changes.begin(), admitted.changes.begin(), admitted.changes.end());
   bound.warnings.insert(bound.warnings.begin(), admitted.warnings.begin(), admitted.warnings.end());
   return bound;
-}
-
-// The schema is checked when the first read fails (ReadState), not with
-// an extra round trip on every run.
-ovs::OvsdbClient ConnectOvsdb(const Config& config, const Deadline& deadline) {
-  return ovs::OvsdbClient::Connect(ovs::Endpoint::Parse(config.ovsdb), deadline);
 }
 
 }  // namespace vxnet::engine

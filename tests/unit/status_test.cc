@@ -1,15 +1,25 @@
 // vxnetctl status on plain data: the levels a monitoring system sees.
-#include "ctl/status.h"
+#include "ctl/status_format.h"
+#include "engine/overlay.h"
+#include "ovs/desired.h"
 
 #include <gtest/gtest.h>
 
 #include "fake_host.h"
 
-namespace vxnet::ctl {
+namespace vxnet::engine {
 namespace {
+
+using ctl::FormatJson;
+using ctl::FormatText;
 
 using ovs::InterfaceRow;
 using ovs::PortRow;
+
+GuestOnNetwork Guest(const std::string& domain, const std::string& tap, const std::string& mac,
+                     std::optional<long long> declared) {
+  return {"vxnet0", domain, "", tap, mac, "", declared};
+}
 
 // A host and OVSDB holding exactly what `spec` declares at MTU 1450.
 struct Healthy {
@@ -40,7 +50,7 @@ struct Healthy {
     state.ports["p-" + name] = PortRow{"p-" + name, name, {"if-" + name}, is_protected, ids};
     br.ports.push_back("p-" + name);
   }
-  NetworkStatus Inspect(const InspectInputs& inputs = {}) { return ctl::Inspect(spec, overlay, state, host, inputs); }
+  NetworkStatus Inspect(const InspectInputs& inputs = {}) { return InspectState(spec, overlay, state, host, inputs); }
 };
 
 TEST(Status, AHealthyNetworkIsOk) {
@@ -100,7 +110,7 @@ TEST(Status, GuestsAreSeenWithWhatTheyDeclare) {
       h.state.ports.erase("p-vnet0");
     }
     InspectInputs in;
-    in.guests = {{"vm1", "vnet0", "52:54:00:00:01:01", declared}};
+    in.guests = {Guest("vm1", "vnet0", "52:54:00:00:01:01", declared)};
     return h.Inspect(in);
   };
   NetworkStatus ok = inspect(1450);
@@ -136,7 +146,7 @@ TEST(Status, OneMacOnTwoInterfacesIsCriticalAndNamesBoth) {
   h.AddPort(h.state.bridges["br"], "vnet1", "", {}, {}, false);
   h.host.links["vnet1"] = {1450, true, "tun", ""};
   InspectInputs in;
-  in.guests = {{"vm1", "vnet0", "52:54:00:00:01:01", 1450}, {"vm2", "vnet1", "52:54:00:00:01:02", 1450}};
+  in.guests = {Guest("vm1", "vnet0", "52:54:00:00:01:01", 1450), Guest("vm2", "vnet1", "52:54:00:00:01:02", 1450)};
   EXPECT_EQ(h.Inspect(in).level, kOk) << FormatText(h.Inspect(in));
   InspectInputs twice;  // one interface seen twice is one interface
   twice.guests = {in.guests[0], in.guests[0]};
@@ -211,7 +221,7 @@ TEST(Status, AnInactiveNetworkIsCriticalWhenMarkedAutostartOrStillInUse) {
   EXPECT_NE(json.find("\"inspected\": false"), std::string::npos) << json;
   EXPECT_NE(FormatJson({Healthy().Inspect()}).find("\"inspected\": true"), std::string::npos);
 
-  std::optional<NetworkStatus> in_use = Inactive("vxnet0", "ovs-sw0", false, {{"vmx", "vnet2", "52:54:00:00:01:11", 1450}});
+  std::optional<NetworkStatus> in_use = Inactive("vxnet0", "ovs-sw0", false, {Guest("vmx", "vnet2", "52:54:00:00:01:11", 1450)});
   ASSERT_TRUE(in_use.has_value());
   EXPECT_EQ(in_use->level, kCritical);
   ASSERT_EQ(in_use->problems.size(), 1u);
@@ -221,4 +231,4 @@ TEST(Status, AnInactiveNetworkIsCriticalWhenMarkedAutostartOrStillInUse) {
 }
 
 }  // namespace
-}  // namespace vxnet::ctl
+}  // namespace vxnet::engine

@@ -1,14 +1,14 @@
-#include "ctl/status.h"
+#include "engine/health.h"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "engine/overlay.h"
 #include "ovs/plan.h"
 
-namespace vxnet::ctl {
+namespace vxnet::engine {
 
 const char* LevelName(Level l) {
   switch (l) {
@@ -63,16 +63,24 @@ NetworkStatus Broken(const std::string& network, const std::string& bridge, cons
 }
 
 std::optional<NetworkStatus> Inactive(const std::string& network, const std::string& bridge, bool autostart,
-                                      const std::vector<GuestTap>& guests) {
+                                      const std::vector<GuestOnNetwork>& guests) {
   if (!autostart && guests.empty()) return std::nullopt;
   NetworkStatus s = Uninspected(network, bridge);
   if (autostart)
     s.Raise(kCritical, "network " + network + " is marked autostart but not active (stopped by hand, or OVS was not "
                        "running when libvirtd started); 'vxnetctl reconcile --all' starts it");
-  for (const GuestTap& g : guests)
+  for (const GuestOnNetwork& g : guests)
     s.Raise(kCritical, "domain '" + g.domain + "' interface " + g.mac + (g.tap.empty() ? "" : " (tap " + g.tap + ")") +
                            " is on network " + network + ", which is not active: the guest is cut off from the overlay "
                            "until it starts ('virsh net-start " + network + "')");
+  return s;
+}
+
+NetworkStatus Leftover(const std::string& network, const std::string& bridge) {
+  NetworkStatus s = Uninspected(network, bridge);
+  s.Raise(kWarning, "network " + network + " is not active, but vxnet's rows of it are still in OVS (bridge " + bridge +
+                        "; left by a start that failed or timed out, or a network undefined while it ran); 'vxnetctl prune' "
+                        "removes them, and the network's next start takes them over");
   return s;
 }
 
@@ -81,8 +89,14 @@ void AddConfigFindings(NetworkStatus& s, const std::vector<std::string>& problem
   for (const auto& n : notices) s.Raise(kWarning, "config: " + n);
 }
 
-NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
-                      net::HostNetwork& host, const InspectInputs& inputs) {
+NetworkStatus InspectState(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
+                           net::HostNetwork& host, const InspectInputs& inputs) {
+  std::unique_ptr<Overlay> impl = MakeOverlay(spec);
+  return InspectState(spec, *impl, overlay, state, host, inputs);
+}
+
+NetworkStatus InspectState(const NetworkSpec& spec, Overlay& impl, const net::OverlayMtu& overlay, const ovs::OvsState& state,
+                           net::HostNetwork& host, const InspectInputs& inputs) {
   NetworkStatus s;
   s.inspected = true;
   s.network = spec.name;
@@ -103,15 +117,8 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
       s.Raise(kWarning, what + "; restart the network to use it");
   }
 
-  const ovs::DesiredNetwork desired = ovs::DesiredFromSpec(spec, s.overlay_mtu, overlay.own_addresses);
-  try {
-    // OVN mode: br-int is ovn-controller's; what vxnet made is checked by
-    // the OVN findings (ctl/ovn_status).
-    if (!spec.is_ovn()) s.drift = ovs::PlanReconcile(desired, state).Describe();
-  } catch (const Error& e) {
-    s.Raise(kCritical, e.what());
-  }
-  for (const auto& d : s.drift) s.Raise(kCritical, "drift: " + d);
+  // The mode's part: tunnels, BFD and drift, or OVN's chassis and ports.
+  impl.Judge(InspectView{state, s.overlay_mtu, overlay.own_addresses, inputs.guests}, s);
 
   if (const std::optional<net::LinkInfo> link = host.Link(spec.bridge)) {
     s.bridge_mtu = link->mtu;
@@ -123,20 +130,6 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   }
 
   const ovs::OvsIndex index(state);
-  for (const auto& t : desired.tunnels) {
-    const ovs::PortRow* port = index.Port(t.name);
-    const ovs::InterfaceRow* iface = port && !port->interfaces.empty() ? state.Interface(port->interfaces[0]) : nullptr;
-    TunnelStatus ts{t.name, t.remote.ToString(), iface ? iface->link_state : "missing", iface ? iface->error : "", ""};
-    if (t.bfd && iface) {
-      auto bfd = iface->bfd_status.find("state");
-      ts.bfd_state = bfd == iface->bfd_status.end() ? "unknown" : bfd->second;
-      if (ts.bfd_state != "up") s.Raise(kWarning, "tunnel " + t.name + ": peer " + ts.peer + " unreachable (BFD " + ts.bfd_state + ")");
-    }
-    if (!ts.error.empty()) s.Raise(kCritical, "tunnel " + t.name + " to " + ts.peer + ": " + ts.error);
-    if (iface && ts.link_state == "down") s.Raise(kWarning, "tunnel " + t.name + " to " + ts.peer + " is down");
-    s.tunnels.push_back(std::move(ts));
-  }
-
   // Guest taps: every running guest's interface on this network (libvirt's
   // view), and every other port on the bridge that is not vxnet's.
   const ovs::BridgeRow* bridge = index.Bridge(spec.bridge);
@@ -180,7 +173,7 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   // only see this host's guests, and names them.
   std::map<std::string, std::vector<std::string>> by_mac;
   std::set<std::string> seen;
-  for (const GuestTap& g : inputs.guests) {
+  for (const GuestOnNetwork& g : inputs.guests) {
     if (g.tap.empty() || !seen.insert(g.tap).second) continue;
     check_tap({g.tap, 0, g.domain, true, g.mac, g.declared_mtu});
     if (!g.mac.empty()) by_mac[Lower(g.mac)].push_back("domain '" + g.domain + "' (tap " + g.tap + ")");
@@ -195,6 +188,7 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   for (const auto& [name, uuid] : on_bridge) {
     const ovs::PortRow& port = state.ports.at(uuid);
     if (name == spec.bridge || port.external_ids.count(kOwnerKey) || seen.count(name)) continue;
+    if (!impl.OwnsWholeBridge()) continue;  // a shared bridge: not this network's to judge
     if (!host.Link(name)) {
       // A guest's port whose tap is gone: OVS keeps it when its guest did
       // not stop cleanly (a host reboot). It is libvirt's: only reported.
@@ -210,56 +204,4 @@ NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, c
   return s;
 }
 
-std::string FormatText(const NetworkStatus& s) {
-  auto opt = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string("?"); };
-  std::string out = "network " + s.network + ": " + LevelName(s.level) + "\n";
-  if (s.inspected)
-    out += "  bridge " + s.bridge + ": mtu " + (s.bridge_mtu ? std::to_string(*s.bridge_mtu) : std::string("(no netdev)")) +
-           " (declared " + s.declared_mtu + ", overlay " + opt(s.overlay_mtu) + ")\n";
-  else
-    out += "  bridge " + s.bridge + ": not inspected\n";
-  for (const auto& f : s.facts) out += "  " + f + "\n";
-  for (const auto& t : s.tunnels)
-    out += "  tunnel " + t.name + " -> " + t.peer + ": " + (t.link_state.empty() ? "link ?" : "link " + t.link_state) +
-           (t.bfd_state.empty() ? "" : ", bfd " + t.bfd_state) + (t.error.empty() ? "" : ", error: " + t.error) + "\n";
-  for (const auto& t : s.taps)
-    out += "  guest tap " + t.name + (t.domain.empty() ? "" : " (" + t.domain + " " + t.mac + ")") + ": " +
-           (t.mtu ? "mtu " + std::to_string(t.mtu) : std::string("no device")) +
-           (t.domain.empty() ? "" : ", declared " + (t.declared_mtu ? std::to_string(*t.declared_mtu) : std::string("none"))) +
-           (t.plugged ? "" : ", not plugged") + "\n";
-  for (const auto& p : s.problems) out += "  ! " + p + "\n";
-  return out;
-}
-
-std::string FormatJson(const std::vector<NetworkStatus>& statuses) {
-  nlohmann::json all = nlohmann::json::array();
-  for (const auto& s : statuses) {
-    nlohmann::json j{{"network", s.network},
-                     {"status", LevelName(s.level)},
-                     {"bridge", s.bridge},
-                     {"inspected", s.inspected},
-                     {"declared_mtu", s.declared_mtu},
-                     {"overlay_mtu", s.overlay_mtu ? nlohmann::json(*s.overlay_mtu) : nlohmann::json(nullptr)},
-                     {"underlay_overlay_mtu", s.underlay_mtu ? nlohmann::json(*s.underlay_mtu) : nlohmann::json(nullptr)},
-                     {"bridge_mtu", s.bridge_mtu ? nlohmann::json(*s.bridge_mtu) : nlohmann::json(nullptr)},
-                     {"facts", s.facts},
-                     {"drift", s.drift},
-                     {"problems", s.problems}};
-    j["tunnels"] = nlohmann::json::array();
-    for (const auto& t : s.tunnels)
-      j["tunnels"].push_back(
-          {{"name", t.name}, {"peer", t.peer}, {"link_state", t.link_state}, {"bfd", t.bfd_state}, {"error", t.error}});
-    j["taps"] = nlohmann::json::array();
-    for (const auto& t : s.taps)
-      j["taps"].push_back({{"name", t.name},
-                           {"mtu", t.mtu},
-                           {"domain", t.domain},
-                           {"mac", t.mac},
-                           {"declared_mtu", t.declared_mtu ? nlohmann::json(*t.declared_mtu) : nlohmann::json(nullptr)},
-                           {"plugged", t.plugged}});
-    all.push_back(std::move(j));
-  }
-  return all.dump(2) + "\n";
-}
-
-}  // namespace vxnet::ctl
+}  // namespace vxnet::engine

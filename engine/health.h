@@ -1,19 +1,14 @@
 #pragma once
-// What `vxnetctl status` reports for one network, computed from plain data
-// (the spec, an OVSDB state read, the host's links) so it is unit-tested
-// without a host. Levels follow monitoring plugins: 0 OK, 1 WARNING,
-// 2 CRITICAL (broken or drifted), 3 UNKNOWN.
+// What `vxnetctl status` reports for one network, as plain data: the
+// engine judges (engine/overlay.h InspectState, network_engine.h
+// InspectHost), vxnetctl only formats. Levels follow monitoring plugins:
+// 0 OK, 1 WARNING, 2 CRITICAL (broken or drifted), 3 UNKNOWN.
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "net/host_network.h"
-#include "net/overlay_mtu.h"
-#include "ovs/desired.h"
-#include "ovs/ovs_state.h"
-
-namespace vxnet::ctl {
+namespace vxnet::engine {
 
 enum Level { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
 
@@ -30,16 +25,19 @@ struct TapStatus {
   std::optional<long long> declared_mtu;  // the guest interface's <mtu>
 };
 
-// A running guest's interface on this network, from libvirt's live XML.
-struct GuestTap {
-  std::string domain, tap, mac;
-  std::optional<long long> declared_mtu;
+// A running guest's interface on a network, as libvirt's live domain XML
+// names it.
+struct GuestOnNetwork {
+  std::string network;
+  std::string domain, domain_uuid;
+  std::string tap, mac, interface_id;
+  std::optional<long long> declared_mtu;  // <mtu size=…>, nullopt: none
 };
 
 // What else Inspect weighs, beyond OVS and the host.
 struct InspectInputs {
   std::optional<int> recorded_mtu;  // what start decided (run record)
-  std::vector<GuestTap> guests;     // running guests on this network
+  std::vector<GuestOnNetwork> guests;     // running guests on this network
   std::vector<std::string> config_problems, config_notices;
 };
 
@@ -63,9 +61,6 @@ struct NetworkStatus {
   }
 };
 
-NetworkStatus Inspect(const NetworkSpec& spec, const net::OverlayMtu& overlay, const ovs::OvsState& state,
-                      net::HostNetwork& host, const InspectInputs& inputs = {});
-
 // An active vxnet network that cannot be inspected: its definition
 // unreadable by this vxnet. CRITICAL, with the why.
 NetworkStatus Broken(const std::string& network, const std::string& bridge, const std::string& problem);
@@ -74,7 +69,11 @@ NetworkStatus Broken(const std::string& network, const std::string& bridge, cons
 // host, but a mark to autostart or running guests still attached to it
 // say it should run (CRITICAL). nullopt when neither: stopped on purpose.
 std::optional<NetworkStatus> Inactive(const std::string& network, const std::string& bridge, bool autostart,
-                                      const std::vector<GuestTap>& guests);
+                                      const std::vector<GuestOnNetwork>& guests);
+
+// A network libvirt does not run whose rows vxnet left in OVS (a start
+// that timed out, a network undefined while it ran): WARNING, with the fix.
+NetworkStatus Leftover(const std::string& network, const std::string& bridge);
 
 // Configuration problems reach every network: CRITICAL (the hook admits
 // nothing while they last); notices are WARNING.
@@ -83,7 +82,4 @@ void AddConfigFindings(NetworkStatus& status, const std::vector<std::string>& pr
 
 const char* LevelName(Level level);
 
-std::string FormatText(const NetworkStatus& status);
-std::string FormatJson(const std::vector<NetworkStatus>& statuses);
-
-}  // namespace vxnet::ctl
+}  // namespace vxnet::engine
