@@ -197,6 +197,16 @@ std::vector<NetworkEntry> LibvirtView::Networks(bool inactive_definition) {
   return out;
 }
 
+std::size_t LibvirtView::NetworkCount() {
+  Armed armed(watchdog_, "listing libvirt's networks");
+  virNetworkPtr* nets = nullptr;
+  const int n = virConnectListAllNetworks(conn_, &nets, 0);
+  if (n < 0) throw Error("libvirt", uri_, "cannot list networks: " + LastError());
+  for (int i = 0; i < n; ++i) virNetworkFree(nets[i]);
+  free(nets);
+  return static_cast<std::size_t>(n);
+}
+
 std::optional<NetworkEntry> LibvirtView::Network(const std::string& name) {
   Armed armed(watchdog_, "looking up a libvirt network");
   virNetworkPtr net = virNetworkLookupByName(conn_, name.c_str());

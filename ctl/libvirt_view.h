@@ -63,6 +63,8 @@ class LibvirtView {
   // Every network; `inactive_definition` reads persistent definitions even
   // of active networks.
   std::vector<NetworkEntry> Networks(bool inactive_definition = false);
+  // How many networks libvirt has, active or not, asking nothing of them.
+  std::size_t NetworkCount();
   // By name: nullopt when libvirt has no such network. Throws Error when
   // libvirt cannot answer.
   std::optional<NetworkEntry> Network(const std::string& name);

@@ -319,7 +319,7 @@ int Prune(Env& env) {
     return v;
   };
   vxnet::engine::Context ctx = Ctx(env);
-  const vxnet::engine::PruneReport report = vxnet::engine::PruneNetworks(ask, !libvirt.Networks().empty(), ctx);
+  const vxnet::engine::PruneReport report = vxnet::engine::PruneNetworks(ask, libvirt.NetworkCount() > 0, ctx);
   const vxnet::engine::Outcome& o = report.outcome;
   for (const auto& c : o.changes) std::cout << c << "\n";
   for (const auto& w : o.warnings) std::cerr << "vxnetctl: " << w << "\n";

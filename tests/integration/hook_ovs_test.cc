@@ -649,5 +649,23 @@ TEST_F(HookOvsTest, StoppedTearsDownANetworkWhoseMetadataCannotBeRead) {
   EXPECT_FALSE(std::filesystem::exists(sandbox_->dir() + "/state/network/vxnet0.json"));
 }
 
+// Undo and stop remove only what vxnet added: an address the host had on
+// the bridge before the network started is the operator's, and stays.
+TEST_F(HookOvsTest, AnAddressTheHostHadBeforeStaysWhenTheNetworkStops) {
+  sandbox_->Vsctl({"add-br", "ovs-sw0", "--", "set", "Bridge", "ovs-sw0", "datapath_type=netdev"});
+  std::string addr;
+  for (int i = 0; i < 100 && KernelMtu("ovs-sw0") == "absent"; ++i) std::this_thread::sleep_for(50ms);
+  Ip({"addr", "add", "10.100.0.1/16", "dev", "ovs-sw0"});
+  NetworkSpec spec = Spec({"198.18.0.2"});
+  spec.address = Cidr::Parse("10.100.0.1/16");
+  std::string err;
+  ASSERT_EQ(Hook("start", HookData(spec), nullptr, &err), 0) << err;
+  ASSERT_EQ(Hook("stopped", HookData(spec), nullptr, &err), 0) << err;
+  test::Run({"ip", "-n", ns_, "-o", "addr", "show", "dev", "ovs-sw0"}, &addr);
+  EXPECT_NE(addr.find("10.100.0.1/16"), std::string::npos) << "stop removed the operator's address: " << addr;
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");  // the operator's bridge stays too
+  EXPECT_EQ(Tunnels(), 0);
+}
+
 }  // namespace
 }  // namespace vxnet::test

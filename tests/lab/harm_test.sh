@@ -125,6 +125,15 @@ expect_status 1 2 "network 'vxfut': vxnet's metadata cannot be used by this vxne
     "status with an unreadable network"
 hx 1 "$CTL" prune >"$WORK/out" 2>&1 && pass || fail "prune: $(cat "$WORK/out")"
 [ -n "$(fut_tunnel)" ] && pass || fail "prune deleted the tunnel of the active network vxfut"
+# libvirt unable to say whether a network runs (virNetworkIsActive -1, as
+# when libvirtd dies mid-call): left alone, and the result is UNKNOWN.
+rc=0
+hx 1 env LD_PRELOAD="$VXNET_BUILD/tests/libvxnet_isactive_fails.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+    "$CTL" prune >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "left alone: libvirt could not say whether it runs" "$WORK/out" \
+    && pass || fail "prune with libvirt unable to answer: exit $rc: $(cat "$WORK/out")"
+[ -n "$(fut_tunnel)" ] && [ -n "$(hx 1 ovs-vsctl --bare --columns=name find Port external_ids:vxnet-network=vxnet0)" ] \
+    && pass || fail "prune deleted what libvirt could not answer for"
 hx 1 "$CTL" -c test:///default prune >"$WORK/out" 2>&1 && fail "prune through test:///default ran"
 grep -q "refused" "$WORK/out" && pass || fail "prune through test:///: $(cat "$WORK/out")"
 [ -n "$(fut_tunnel)" ] && [ -n "$(hx 1 ovs-vsctl --bare --columns=name find Port external_ids:vxnet-network=vxnet0)" ] \

@@ -230,5 +230,30 @@ TEST(Status, AnInactiveNetworkIsCriticalWhenMarkedAutostartOrStillInUse) {
             "is cut off from the overlay until it starts ('virsh net-start vxnet0')");
 }
 
+// br-int is shared by every OVN network and ovn-controller: a port on it
+// that is none of this network's guests (another network's guest, OVN's
+// host port of another network) is not reported as this network's tap.
+// The full-mesh bridge is the network's own: there it is.
+TEST(Status, OnASharedIntegrationBridgeOnlyTheNetworksOwnGuestsAreJudged) {
+  Healthy h;
+  h.AddPort(h.state.bridges["br"], "vxh0123456789ab", "internal", {}, {}, false);
+  h.host.links["vxh0123456789ab"] = {1500, true, "tun", ""};
+  NetworkStatus mesh = h.Inspect();
+  EXPECT_EQ(mesh.level, kCritical) << FormatText(mesh);
+  ASSERT_EQ(mesh.taps.size(), 2u) << FormatText(mesh);
+
+  h.spec.mode = NetworkMode::kOvn;
+  NetworkStatus ovn = h.Inspect();
+  for (const auto& t : ovn.taps) EXPECT_NE(t.name, "vxh0123456789ab") << FormatText(ovn);
+  for (const auto& p : ovn.problems) EXPECT_EQ(p.find("vxh0123456789ab"), std::string::npos) << p;
+  // A running guest of this network is still judged there.
+  InspectInputs in;
+  in.guests = {Guest("vm1", "vnet0", "52:54:00:00:01:01", 9000)};
+  ovn = h.Inspect(in);
+  EXPECT_EQ(ovn.level, kCritical) << FormatText(ovn);
+  ASSERT_EQ(ovn.taps.size(), 1u);
+  EXPECT_EQ(ovn.taps[0].name, "vnet0");
+}
+
 }  // namespace
 }  // namespace vxnet::engine
