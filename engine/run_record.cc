@@ -1,15 +1,12 @@
 #include "engine/run_record.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "xml/xml_doc.h"
 
@@ -25,21 +22,13 @@ bool SafeName(const std::string& network) {
   return !network.empty() && network.find('/') == std::string::npos && network != "." && network != "..";
 }
 
-// Writes `text` to `path` atomically (a temporary file, then rename).
-void WriteAtomically(const std::string& dir, const std::string& path, const std::string& text, const std::string& state_dir) {
+// Records decide what 'stopped' removes: written whole and durably, or not
+// at all (the old one stays).
+void WriteRecord(const std::string& dir, const std::string& path, const std::string& text, const std::string& state_dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int err = errno;
-  if (fd >= 0) ok = (close(fd) == 0) && ok;
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = ok ? errno : err;
-    unlink(tmp.c_str());
-    throw Error("record", path, std::string("cannot be written: ") + std::strerror(e),
-                "check that " + state_dir + " is writable by root (state_dir in vxnet.conf)");
-  }
+  WriteFileAtomically(path, text, 0644, "record",
+                      "check that " + state_dir + " is writable by root (state_dir in vxnet.conf)");
 }
 
 std::optional<Json> ReadJson(const std::string& path) {
@@ -50,11 +39,6 @@ std::optional<Json> ReadJson(const std::string& path) {
   return j;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string GuestRecordPath(const std::string& state_dir, const std::string& uuid) {
   return state_dir + "/guest/" + uuid + ".json";
 }
@@ -62,7 +46,7 @@ std::string GuestRecordPath(const std::string& state_dir, const std::string& uui
 }  // namespace
 
 const AdmittedInterface* GuestRecord::Find(const std::string& mac) const {
-  const std::string wanted = Lower(mac);
+  const std::string wanted = AsciiLower(mac);
   for (const auto& i : interfaces)
     if (i.mac == wanted) return &i;
   return nullptr;
@@ -79,7 +63,7 @@ std::optional<GuestRecord> ReadGuestRecord(const std::string& state_dir, const s
     if (r.uuid != uuid) return std::nullopt;
     for (const auto& i : j->at("interfaces")) {
       AdmittedInterface a;
-      a.mac = Lower(i.at("mac").get<std::string>());
+      a.mac = AsciiLower(i.at("mac").get<std::string>());
       a.network = i.at("network").get<std::string>();
       if (i.contains("declared_mtu") && i["declared_mtu"].is_number_integer()) a.declared_mtu = i["declared_mtu"].get<long long>();
       r.interfaces.push_back(std::move(a));
@@ -94,12 +78,12 @@ void WriteGuestRecord(const std::string& state_dir, const GuestRecord& record) {
   if (!SafeName(record.uuid)) throw Error("domain uuid", record.uuid, "cannot name a record file");
   Json interfaces = Json::array();
   for (const auto& i : record.interfaces) {
-    Json one{{"mac", Lower(i.mac)}, {"network", i.network}};
+    Json one{{"mac", AsciiLower(i.mac)}, {"network", i.network}};
     if (i.declared_mtu) one["declared_mtu"] = *i.declared_mtu;
     interfaces.push_back(std::move(one));
   }
   const Json j{{"domain", record.domain}, {"uuid", record.uuid}, {"interfaces", interfaces}};
-  WriteAtomically(state_dir + "/guest", GuestRecordPath(state_dir, record.uuid), j.dump() + "\n", state_dir);
+  WriteRecord(state_dir + "/guest", GuestRecordPath(state_dir, record.uuid), j.dump() + "\n", state_dir);
 }
 
 void RemoveGuestRecord(const std::string& state_dir, const std::string& uuid) {
@@ -139,7 +123,7 @@ void WriteRunRecord(const std::string& state_dir, const RunRecord& record) {
   if (record.address) j["address"] = record.address->ToString();
   if (record.attach_veth) j["attach_veth"] = *record.attach_veth;
   if (record.ovn) j["ovn"] = Json{{"nb", record.ovn->nb}, {"switch", record.ovn->logical_switch}, {"chassis", record.ovn->chassis}};
-  WriteAtomically(state_dir + "/network", RunRecordPath(state_dir, record.network), j.dump() + "\n", state_dir);
+  WriteRecord(state_dir + "/network", RunRecordPath(state_dir, record.network), j.dump() + "\n", state_dir);
 }
 
 void RemoveRunRecord(const std::string& state_dir, const std::string& network) {

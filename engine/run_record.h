@@ -42,7 +42,7 @@ std::string RunRecordPath(const std::string& state_dir, const std::string& netwo
 
 // nullopt when absent or unreadable (a record is a help, never a condition).
 std::optional<RunRecord> ReadRunRecord(const std::string& state_dir, const std::string& network);
-// Atomically (write + rename); throws Error naming the file.
+// Atomically and durably (common/atomic_file.h); throws Error naming the file.
 void WriteRunRecord(const std::string& state_dir, const RunRecord& record);
 // Idempotent; never throws.
 void RemoveRunRecord(const std::string& state_dir, const std::string& network);

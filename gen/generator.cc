@@ -51,23 +51,6 @@ std::string GenerateInterface(std::string_view network, long long mtu, const std
   return text;
 }
 
-std::string RandomUuid() {
-  unsigned char b[16];
-  std::FILE* f = std::fopen("/dev/urandom", "rb");
-  if (!f || std::fread(b, 1, sizeof b, f) != sizeof b) {
-    if (f) std::fclose(f);
-    throw Error::Plain("cannot read /dev/urandom to generate a UUID");
-  }
-  std::fclose(f);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return out;
-}
-
 std::string UuidFrom(const std::string& source, const std::string& uri) {
   if (std::ifstream file{source}) {
     std::ostringstream text;

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/uuid.h"
 #include "xml/network_spec.h"
 
 namespace vxnet::gen {
@@ -18,8 +19,8 @@ std::string GenerateNetwork(const NetworkSpec& spec);
 std::string GenerateInterface(std::string_view network, long long mtu,
                               const std::string& template_dir);
 
-// A random RFC 4122 version-4 UUID, for --uuid.
-std::string RandomUuid();
+// A random RFC 4122 version-4 UUID, for --uuid: the one in common/.
+using vxnet::RandomUuid;
 
 // --uuid-from SOURCE: the <uuid> of the network XML file SOURCE, or, when
 // no such file exists, of the libvirt network named SOURCE on `uri`. So a

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "gen/generator.h"
 #include "gen/host_artifacts.h"
 #include "net/host_network.h"
@@ -23,9 +24,8 @@ using vxnet::Error;
 constexpr int kExitInvalid = 1;
 constexpr int kExitUsage = 2;
 
-// Writes all or nothing: a temporary file beside the target, renamed over it.
-// Writes `text` to `path`: a regular file is replaced atomically (a
-// temporary file with `mode`, then rename), so a failure leaves the old one;
+// Writes `text` to `path`: a regular file is replaced atomically
+// (common/atomic_file.h, with `mode`), so a failure leaves the old one;
 // anything else that exists (/dev/null, /dev/stdout, a FIFO) is written
 // into, never replaced.
 void WriteOutput(const std::string& path, const std::string& text, mode_t mode = 0644) {
@@ -41,20 +41,7 @@ void WriteOutput(const std::string& path, const std::string& text, mode_t mode =
     if (!out) throw Error("output", path, "cannot be written");
     return;
   }
-  const std::string tmp = path + ".vxnet-tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error("output file", path, "cannot be written", "check the directory exists and is writable");
-    }
-  }
-  if (chmod(tmp.c_str(), mode) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("output file", path, "cannot be written", "check the directory is writable");
-  }
+  vxnet::WriteFileAtomically(path, text, mode, "output file", "check the directory exists and is writable");
 }
 
 // An oversized input is refused by the parser, by name.

@@ -12,8 +12,10 @@
 // started, port-created, updated of an active vxnet network; qemu prepare
 // of a domain with an interface on one) and only once the hook knows the
 // call concerns vxnet. Whether it does is decided first, from argv and the
-// least possible reading of stdin; input it cannot read is not known to be
-// vxnet's. Every other call exits 0 whatever happens, and logs why.
+// least possible reading of stdin; input it cannot read is judged by
+// libvirt's own file for the object argv names (RunNetworkHookUnread), and
+// is not known to be vxnet's when that cannot tell either. Every other call
+// exits 0 whatever happens, and logs why.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +62,23 @@ struct HookEnv {
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env);
 // args: argv[1..]: domain, op, sub-op, extra. Acts on "prepare begin".
 Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env);
+
+// When stdin does not tell: it could not be read whole (`why`: larger than
+// kMaxXmlBytes, not closed within the deadline, a read error; `partial` is
+// what was read), or the complete input cannot be parsed. The object's name
+// is in argv, and what the hook has of stdin, then libvirt's own file for
+// that name, say whether it is vxnet's (xml/file_scan.h): for a network
+// its status file while it is active, else its definition; for a domain
+// its definition, and then each of its networks' status files. A vxnet
+// network is refused by name at start, started and a live updated (never
+// left active unbuilt) and torn down from its run record at stopped; a
+// domain with an interface on an active vxnet network is refused at
+// prepare (never started with its MTU unchecked). Whatever is not known to
+// be vxnet's passes with exit 0, and the log says why.
+Outcome RunNetworkHookUnread(const std::vector<std::string>& args, std::string_view partial, const std::string& why,
+                             HookEnv& env);
+Outcome RunQemuHookUnread(const std::vector<std::string>& args, std::string_view partial, const std::string& why,
+                          HookEnv& env);
 
 // Whether a call of this role and argv might be vxnet's at all, before
 // stdin is read (operations vxnet never acts on are not).

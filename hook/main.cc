@@ -90,13 +90,13 @@ int Run(const std::vector<std::string>& args, const char* argv0, std::chrono::st
   if (!vxnet::hook::MayConcernVxnet(role, args)) {
     if (role == vxnet::hook::Role::kNetwork && args.size() < 3) outcome = vxnet::hook::RunNetworkHook(args, "", env);
   } else if (!input.complete) {
-    // Truncated input is not known to be vxnet's.
-    outcome.warnings.push_back(input.timed_out ? "hook stdin was not closed within " + std::to_string(config.timeout.count()) +
-                                                     " ms; not known to be vxnet's, left alone"
-                                               : input.oversize ? "hook stdin exceeds " +
-                                                                      std::to_string(vxnet::hook::kMaxHookInputBytes) +
-                                                                      " bytes; not known to be vxnet's, left alone"
-                                                                : "hook stdin could not be read; not known to be vxnet's, left alone");
+    // What was read is only the start: libvirt's own file for the object
+    // argv names says whether it is vxnet's (hook.h).
+    const std::string why = input.timed_out ? "hook stdin was not closed within " + std::to_string(config.timeout.count()) + " ms"
+                            : input.oversize ? "hook stdin is larger than the limit of " + std::to_string(vxnet::kMaxXmlBytes) + " bytes"
+                                             : "hook stdin could not be read";
+    outcome = role == vxnet::hook::Role::kQemu ? vxnet::hook::RunQemuHookUnread(args, input.text, why, env)
+                                               : vxnet::hook::RunNetworkHookUnread(args, input.text, why, env);
   } else if (role == vxnet::hook::Role::kQemu) {
     outcome = vxnet::hook::RunQemuHook(args, input.text, env);
   } else {

@@ -4,9 +4,12 @@
 
 #include <exception>
 
+#include "engine/libvirt_paths.h"
 #include "engine/network_engine.h"
 #include "hook/hook.h"
+#include "xml/file_scan.h"
 #include "xml/network_xml.h"
+#include "xml/xml_doc.h"
 
 namespace vxnet::hook {
 
@@ -17,8 +20,66 @@ using engine::Refusal;
 
 // libvirt's status file of a network exists exactly while it is active.
 bool IsActive(const std::string& network, const engine::Config& config) {
-  if (network.empty() || network.find('/') != std::string::npos) return false;
-  return access((config.libvirt_state_dir + "/network/" + network + ".xml").c_str(), F_OK) == 0;
+  const std::optional<std::string> file = engine::ActiveNetworkFile(config, network);
+  return file && access(file->c_str(), F_OK) == 0;
+}
+
+// libvirt's own file for a network: the status file while it is active
+// (from 'started' on: libvirt writes it after that hook), else the
+// definition (a transient network has none before it is active).
+std::optional<std::string> NetworkFileOf(const std::string& network, const engine::Config& config) {
+  if (IsActive(network, config)) return engine::ActiveNetworkFile(config, network);
+  return engine::DefinedNetworkFile(config, network);
+}
+
+// stdin did not tell (`why`): what the hook has of it, then libvirt's own
+// file for the network argv names, say whether it is vxnet's. One that is
+// is refused by name where the call admits it, never started unbuilt;
+// 'stopped' removes what the run record names. Anything else passes.
+Outcome NetworkNotRead(const std::vector<std::string>& args, Operation op, std::string_view text,
+                       const std::string& why, HookEnv& env) {
+  const std::string& name = args[0];
+  const std::string who = "network '" + Printable(name) + "'";
+  std::optional<bool> vxnet = NetworkTextIsVxnets(text, env.run);
+  std::string source = "its XML on stdin";
+  if (!vxnet) {
+    if (const std::optional<std::string> file = NetworkFileOf(name, env.config)) {
+      vxnet = NetworkFileIsVxnets(*file, env.run);
+      source = "libvirt's " + *file;
+    }
+  }
+  Outcome o;
+  if (!vxnet || !*vxnet) {
+    o.warnings.push_back(who + ": " + why + "; " +
+                         (vxnet ? source + " says it is not a vxnet network"
+                                : "neither stdin nor libvirt's file for it tells whether it is a vxnet network") +
+                         ": left alone");
+    return o;
+  }
+  o.managed = true;
+  const bool admits = op == Operation::kStart || op == Operation::kStarted ||
+                      (op == Operation::kUpdated && IsActive(name, env.config));
+  const Error refusal(who, "", why + ", and " + source + " says it is a vxnet network: refused rather than left " +
+                                   (op == Operation::kUpdated ? "as it was" : "unbuilt"),
+                      why.find("larger than") != std::string::npos ? "make the network's XML smaller" : "");
+  if (admits) return Refusal(1, std::string("vxnet: ") + refusal.what(), true);
+  if (op == Operation::kStopped) {
+    // What start made is in its run record, which needs no stdin.
+    if (const std::optional<engine::RunRecord> record = engine::ReadRunRecord(env.config.state_dir, name)) {
+      engine::Context ctx = engine::Context::ForRun(env.config, env.host, env.run);
+      o = engine::Guarded([&] { return engine::StopNetwork(engine::TargetFor(name, record->bridge, nullptr, record), ctx); });
+      o.managed = true;
+      if (!o.message.empty()) o.warnings.push_back(o.message);
+      o.exit_status = 0;  // libvirt ignores it; the log says it
+      o.message.clear();
+    }
+  }
+  // port-created cannot tell a new port from libvirtd reconnecting to a
+  // running guest's (that needs the port from stdin), and a network too
+  // large to read was refused at start: logged, not refused.
+  o.warnings.insert(o.warnings.begin(),
+                    who + ": " + why + ", and " + source + " says it is a vxnet network: nothing more done at " + args[1]);
+  return o;
 }
 
 // The operation, for a network known to be vxnet's. `admits` says whether
@@ -117,6 +178,14 @@ NetworkClaim ClaimNetworkInput(std::string_view stdin_text) {
   return claim;
 }
 
+Outcome RunNetworkHookUnread(const std::vector<std::string>& args, std::string_view partial, const std::string& why,
+                             HookEnv& env) {
+  if (args.size() < 3) return RunNetworkHook(args, "", env);
+  const Operation op = ParseOperation(args[1]);
+  if (op == Operation::kUnknown) return {};
+  return NetworkNotRead(args, op, partial, why, env);
+}
+
 Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view stdin_text, HookEnv& env) {
   if (args.size() < 3)
     return Refusal(2, "usage: vxnet-hook NETWORK OPERATION SUB-OPERATION - (as libvirt calls it; see vxnet-hook --help)", false);
@@ -126,12 +195,8 @@ Outcome RunNetworkHook(const std::vector<std::string>& args, std::string_view st
 
   NetworkClaim claim = ClaimNetworkInput(stdin_text);
   if (claim.claim == Claim::kNotVxnet) return {};  // not ours: touch nothing
-  if (claim.claim == Claim::kUnreadable) {
-    Outcome o;
-    o.warnings.push_back("hook stdin cannot be read, so it is not known to be a vxnet network; left alone: " +
-                         Printable(claim.why, 300));
-    return o;
-  }
+  if (claim.claim == Claim::kUnreadable)
+    return NetworkNotRead(args, op, stdin_text, "hook stdin cannot be read (" + Printable(claim.why, 300) + ")", env);
   const LibvirtNetwork& net = claim.data->network;
   // updated is called for inactive networks too (net-update --config);
   // an inactive network has nothing on this host to bring in line.

@@ -8,9 +8,11 @@
 #include <exception>
 
 #include "engine/guest_mtu.h"
+#include "engine/libvirt_paths.h"
 #include "engine/network_engine.h"
 #include "hook/hook.h"
 #include "xml/domain_xml.h"
+#include "xml/file_scan.h"
 #include "xml/xml_doc.h"
 
 namespace vxnet::hook {
@@ -25,23 +27,78 @@ struct VxnetInterface {
 };
 
 // The domain's interfaces on active vxnet networks, found through each
-// network's status file (libvirt writes it at net-start).
-std::vector<VxnetInterface> OnVxnetNetworks(const Domain& domain, const engine::Config& config, Outcome& outcome) {
+// network's status file (libvirt writes it at net-start). A status file
+// too large or broken to parse is scanned (xml/file_scan.h): when it is a
+// vxnet network's, the guest is refused, never started unchecked.
+std::vector<VxnetInterface> OnVxnetNetworks(const Domain& domain, const HookEnv& env, Outcome& outcome,
+                                            std::optional<Error>& refusal) {
   std::vector<VxnetInterface> out;
   for (const DomainInterface& iface : domain.interfaces) {
-    if (iface.type != "network" || iface.network.empty() || iface.network.find('/') != std::string::npos) continue;
-    const std::optional<std::string> text = ReadXmlFile(config.libvirt_state_dir + "/network/" + iface.network + ".xml");
+    if (iface.type != "network") continue;
+    const std::optional<std::string> file = engine::ActiveNetworkFile(env.config, iface.network);
+    if (!file) continue;
+    const std::optional<std::string> text = ReadXmlFile(*file);
     if (!text) continue;  // inactive (libvirt itself refuses the guest) or not readable
-    if (text->find(kVxnetNamespace) == std::string::npos) continue;
+    if (text->find(kVxnetNamespace) == std::string::npos && text->size() <= kMaxXmlBytes) continue;
     try {
       LibvirtNetwork network = ParseNetworkStatusXml(*text);
       if (network.managed()) out.push_back({&iface, std::move(network)});
     } catch (const std::exception& e) {
+      const std::optional<bool> vxnet = NetworkFileIsVxnets(*file, env.run);
+      if (vxnet == false) continue;
+      if (vxnet == true) {
+        refusal = Error("domain '" + domain.name + "' interface " + iface.mac + " network '" + iface.network + "'", "",
+                    "its status file " + *file + " cannot be read (" + Printable(e.what(), 200) +
+                        "), so the guest's MTU cannot be checked: refused rather than started unchecked");
+        return {};
+      }
       outcome.warnings.push_back("network '" + iface.network + "' status file cannot be read; not known to be vxnet's: " +
                                  Printable(e.what(), 200));
     }
   }
   return out;
+}
+
+// Whether `network` is active and vxnet's, asked of its status file alone
+// (for a domain whose own XML could not be parsed).
+bool IsActiveVxnetNetwork(const std::string& network, const HookEnv& env) {
+  const std::optional<std::string> file = engine::ActiveNetworkFile(env.config, network);
+  return file && NetworkFileIsVxnets(*file, env.run) == true;
+}
+
+// stdin did not tell (`why`): the domain's interfaces, from what the hook
+// has of stdin and then from libvirt's definition of the domain argv names;
+// one on an active vxnet network refuses the start by name.
+Outcome DomainNotRead(const std::vector<std::string>& args, std::string_view text, const std::string& why,
+                      const HookEnv& env) {
+  const std::string who = "domain '" + Printable(args[0]) + "'";
+  DomainNetworks seen = DomainTextNetworks(text, env.run);
+  std::string source = "its XML on stdin";
+  const auto vxnet_one = [&]() -> std::optional<std::string> {
+    for (const std::string& n : seen.networks)
+      if (IsActiveVxnetNetwork(n, env)) return n;
+    return std::nullopt;
+  };
+  std::optional<std::string> network = vxnet_one();
+  if (!network && !seen.complete) {
+    if (const std::optional<std::string> file = engine::DefinedDomainFile(env.config, args[0])) {
+      seen = DomainFileNetworks(*file, env.run);
+      source = "libvirt's " + *file;
+      network = vxnet_one();
+    }
+  }
+  if (network) {
+    const Error refusal(who, "", why + ", and " + source + " gives it an interface on vxnet network '" +
+                                     Printable(*network) + "', whose MTU cannot be checked: refused rather than started unchecked",
+                        why.find("larger than") != std::string::npos ? "make the domain's XML smaller" : "");
+    return Refusal(1, std::string("vxnet: ") + refusal.what(), true);
+  }
+  Outcome o;
+  o.warnings.push_back(who + ": " + why + "; " +
+                       (seen.complete ? source + " gives it no interface on an active vxnet network"
+                                      : "neither stdin nor libvirt's definition tells whether it uses a vxnet network") +
+                       ": left alone");
+  return o;
 }
 
 Outcome Admit(const Domain& domain, const std::vector<VxnetInterface>& ifaces, HookEnv& env) {
@@ -85,9 +142,7 @@ Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin
   try {
     domain = ParseDomainXml(stdin_text);
   } catch (const std::exception& e) {
-    // Not known to concern vxnet: failing a guest over it helps nobody.
-    outcome.warnings.push_back(std::string("qemu hook stdin cannot be read; guest left alone: ") + Printable(e.what(), 300));
-    return outcome;
+    return RunQemuHookUnread(args, stdin_text, "hook stdin cannot be read (" + Printable(e.what(), 300) + ")", env);
   }
   if (args[1] == "release") {
     // The guest is gone (stopped, or migrated away): forget its admission.
@@ -97,7 +152,9 @@ Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin
     }
     return outcome;
   }
-  const std::vector<VxnetInterface> ifaces = OnVxnetNetworks(domain, env.config, outcome);
+  std::optional<Error> unreadable;
+  const std::vector<VxnetInterface> ifaces = OnVxnetNetworks(domain, env, outcome, unreadable);
+  if (unreadable) return Refusal(1, std::string("vxnet: ") + unreadable->what(), true);
   if (ifaces.empty()) return outcome;
   try {
     Outcome admitted = Admit(domain, ifaces, env);
@@ -107,6 +164,25 @@ Outcome RunQemuHook(const std::vector<std::string>& args, std::string_view stdin
     return Refusal(1, std::string("vxnet: ") + e.what(), true);
   } catch (const std::exception& e) {
     return Refusal(1, std::string("vxnet: internal error: ") + Printable(e.what(), 200) + " (please report it)", true);
+  }
+}
+
+Outcome RunQemuHookUnread(const std::vector<std::string>& args, std::string_view partial, const std::string& why,
+                          HookEnv& env) {
+  if (!MayConcernVxnet(Role::kQemu, args)) return {};
+  Outcome outcome;
+  if (args[1] == "release") {
+    // The record of an admission (if any) stays until the next release:
+    // it only helps port-created tell a start from a hot-plug.
+    outcome.warnings.push_back("domain '" + Printable(args[0]) + "': " + why + "; its admission record (if any) is kept");
+    return outcome;
+  }
+  try {
+    return DomainNotRead(args, partial, why, env);
+  } catch (const std::exception& e) {
+    // Not known to be vxnet's: nothing to refuse.
+    outcome.warnings.push_back("domain '" + Printable(args[0]) + "': " + why + "; internal error: " + Printable(e.what(), 200));
+    return outcome;
   }
 }
 

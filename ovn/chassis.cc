@@ -1,17 +1,13 @@
 #include "ovn/chassis.h"
 
-#include <fcntl.h>
-#include <sys/random.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <set>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/uuid.h"
 #include "ovn/remote.h"
 #include "ovs/reconcile.h"
 #include "xml/network_spec.h"
@@ -49,23 +45,6 @@ std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   const auto b = s.find_first_not_of(" \t");
   return b == std::string::npos ? std::string() : s.substr(b);
-}
-
-std::string RandomUuid() {
-  unsigned char b[16];
-  std::size_t got = 0;
-  while (got < sizeof b) {
-    const ssize_t n = getrandom(b + got, sizeof b - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error("system-id", "", std::string("no random bytes for a new one: ") + std::strerror(errno));
-    got += static_cast<std::size_t>(n);
-  }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-                b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return out;
 }
 
 Json RootWhere(const std::string& uuid) { return Json::array({Json::array({"_uuid", "==", data::Uuid(uuid)})}); }
@@ -139,16 +118,8 @@ std::string PersistentSystemId(const std::string& file) {
   const std::string id = RandomUuid();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(file).parent_path(), ec);
-  const std::string tmp = file + ".vxnet-tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  const std::string text = id + "\n";
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  if (fd >= 0) ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp.c_str(), file.c_str()) != 0) {
-    unlink(tmp.c_str());
-    throw Error("system-id file", file, std::string("cannot be written: ") + std::strerror(errno),
-                "set one: ovs-vsctl set Open_vSwitch . external_ids:system-id=$(uuidgen), or fix system_id_file in vxnet.conf");
-  }
+  WriteFileAtomically(file, id + "\n", 0644, "system-id file",
+                      "set one: ovs-vsctl set Open_vSwitch . external_ids:system-id=$(uuidgen), or fix system_id_file in vxnet.conf");
   return id;
 }
 

@@ -1,22 +1,11 @@
 #include "xml/interface_pin.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "common/ascii.h"
 #include "common/error.h"
 #include "xml/domain_xml.h"
 #include "xml/xml_doc.h"
 
 namespace vxnet {
-
-namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::string> PinInterfaceIds(std::string_view domain_xml, const std::set<std::string>& networks,
                                            const std::map<std::string, std::string>& live_ids,
@@ -29,7 +18,7 @@ std::optional<std::string> PinInterfaceIds(std::string_view domain_xml, const st
     if (params && Attribute(params, "interfaceid")) return false;
     const xmlNode* mac = FirstChild(iface, "mac");
     const std::string mac_text = mac ? Attribute(mac, "address").value_or("") : "";
-    auto live = live_ids.find(Lower(mac_text));
+    auto live = live_ids.find(AsciiLower(mac_text));
     const std::string id = live != live_ids.end() && !live->second.empty() ? live->second : new_id();
     if (!vport) {
       vport = xmlNewChild(iface, nullptr, BAD_CAST "virtualport", nullptr);

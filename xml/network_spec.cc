@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <set>
 
+#include "common/uuid.h"
+
 namespace vxnet {
 
 std::string_view ToString(Datapath d) {
@@ -122,11 +124,7 @@ std::optional<Error> CheckMtu(std::string_view what, long long mtu) {
 }
 
 std::optional<Error> CheckUuid(std::string_view uuid) {
-  static constexpr std::string_view kShape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-  bool ok = uuid.size() == kShape.size();
-  for (std::size_t i = 0; ok && i < uuid.size(); ++i)
-    ok = kShape[i] == '-' ? uuid[i] == '-' : std::isxdigit(static_cast<unsigned char>(uuid[i])) != 0;
-  if (!ok) return Error("uuid", std::string(uuid), "must look like " + std::string(kShape) + " (hex digits)");
+  if (!IsUuid(uuid)) return Error("uuid", std::string(uuid), "must look like " + std::string(kUuidShape) + " (hex digits)");
   return std::nullopt;
 }
 

@@ -15,7 +15,16 @@
 
 namespace vxnet {
 
-inline constexpr std::size_t kMaxXmlBytes = 1 << 20;  // 1 MiB
+// The one size limit of every XML document vxnet reads, the hook's stdin
+// included (hook/input.h reads no more): what is read can be parsed, so a
+// vxnet object is never read whole and then passed as unreadable. libvirt
+// hands its API definitions of at most 4 MiB (REMOTE_STRING_MAX) and its
+// own formatting makes them larger (a 656 KiB network of 24000 portgroups
+// reaches the hook as 1.15 MB), so 16 MiB leaves room; parsing 16 MiB of
+// the densest such XML takes about 1 s and 260 MB, so the run stays within
+// its deadline. A larger object is judged by file_scan.h and, when it is
+// vxnet's, refused by name.
+inline constexpr std::size_t kMaxXmlBytes = 16u << 20;  // 16 MiB
 
 // Reads at most kMaxXmlBytes + 1 bytes of `path` (one more than allowed, so
 // that XmlDoc::Parse names an oversized file); nullopt if it cannot be

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
+lab_require_guest
 lab_up 2 || { fail "lab did not come up"; finish; exit 1; }
 CTL=$VXNET_BUILD/ctl/vxnetctl
 for i in 1 2; do

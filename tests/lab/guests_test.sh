@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
-command -v cpio >/dev/null || true
+lab_require_guest
 lab_up 2 || { fail "lab did not come up"; finish; exit 1; }
 GEN=$VXNET_BUILD/gen/vxnet-gen
 export VXNET_TEMPLATE_DIR=$(dirname "$0")/../../libvirt-templates

@@ -22,8 +22,9 @@
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/../cli/lib.sh"
 lab_require
+lab_require_guest
 command -v ovn-northd >/dev/null && command -v ovn-controller >/dev/null && command -v ethtool >/dev/null ||
-    { echo "SKIP: ovn-central, ovn-host or ethtool is not installed (scripts/install-deps.sh installs them)"; exit 77; }
+    lab_skip "ovn-central, ovn-host or ethtool is not installed (scripts/install-deps.sh installs them)"
 
 lab_up 4 || { fail "lab did not come up"; finish; exit 1; }
 lab_ovn_central || { fail "OVN central did not come up"; finish; exit 1; }
