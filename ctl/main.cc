@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include "common/ascii.h"
+#include "common/uuid.h"
 #include "ctl/libvirt_view.h"
 #include "ctl/status_format.h"
 #include "engine/network_engine.h"
@@ -246,18 +248,9 @@ std::optional<std::string> PinOvnInterfaceIds(LibvirtView& libvirt, const std::s
   std::map<std::string, std::string> live;
   for (const GuestInterface& g : libvirt.RunningGuestInterfaces())
     if (g.domain == domain) {
-      std::string mac = g.iface.mac;
-      for (char& c : mac) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      live[mac] = g.iface.interface_id;
+      live[vxnet::AsciiLower(g.iface.mac)] = g.iface.interface_id;
     }
-  auto new_id = [] {
-    std::ifstream in("/proc/sys/kernel/random/uuid");
-    std::string id;
-    std::getline(in, id);
-    if (id.size() != 36) throw Error("random UUID", id, "could not be read from /proc/sys/kernel/random/uuid");
-    return id;
-  };
-  return vxnet::PinInterfaceIds(xml, networks, live, new_id, changes);
+  return vxnet::PinInterfaceIds(xml, networks, live, vxnet::RandomUuid, changes);
 }
 
 int Adopt(Env& env, const std::string& domain, bool all) {

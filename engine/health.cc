@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/ascii.h"
 #include "engine/overlay.h"
 #include "ovs/plan.h"
 
@@ -26,11 +27,6 @@ const char* LevelName(Level l) {
 
 namespace {
 
-// MACs as libvirt may write them, in either case, compared as one.
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // A network reported without looking at the host.
 NetworkStatus Uninspected(const std::string& network, const std::string& bridge) {
@@ -176,7 +172,7 @@ NetworkStatus InspectState(const NetworkSpec& spec, Overlay& impl, const net::Ov
   for (const GuestOnNetwork& g : inputs.guests) {
     if (g.tap.empty() || !seen.insert(g.tap).second) continue;
     check_tap({g.tap, 0, g.domain, true, g.mac, g.declared_mtu});
-    if (!g.mac.empty()) by_mac[Lower(g.mac)].push_back("domain '" + g.domain + "' (tap " + g.tap + ")");
+    if (!g.mac.empty()) by_mac[AsciiLower(g.mac)].push_back("domain '" + g.domain + "' (tap " + g.tap + ")");
   }
   for (const auto& [mac, users] : by_mac) {
     if (users.size() < 2) continue;

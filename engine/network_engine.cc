@@ -9,7 +9,9 @@
 
 #include <unistd.h>
 
+#include "common/ascii.h"
 #include "engine/guest_mtu.h"
+#include "engine/libvirt_paths.h"
 #include "engine/overlay.h"
 #include "ovs/reconcile.h"
 #include "xml/domain_xml.h"
@@ -41,11 +43,6 @@ class Phases {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::string text_;
 };
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // A kernel device of the bridge's name that Open vSwitch did not make (an
 // operator's Linux bridge, a veth, a NIC) can never become the network's
@@ -151,12 +148,6 @@ Outcome HotPlug(const NetworkSpec& spec, const NetworkPort& port, int mtu, Conte
   return outcome;
 }
 
-// libvirt's live status file of the domain (there while it runs), or
-// nullopt when the name cannot name a file.
-std::optional<std::string> LiveStatusFile(const Config& config, const std::string& domain) {
-  if (domain.empty() || domain.find('/') != std::string::npos) return std::nullopt;
-  return config.libvirt_state_dir + "/qemu/" + domain + ".xml";
-}
 
 }  // namespace
 
@@ -193,8 +184,9 @@ NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
   const std::optional<RunRecord> record = ReadRunRecord(config.state_dir, live.name);
   // The usual case, decided without reading the persistent definition.
   if (!record || record->spec_digest.empty() || SpecDigest(live) == record->spec_digest) return live;
-  if (live.name.find('/') != std::string::npos) return live;
-  const std::optional<std::string> text = ReadXmlFile(config.libvirt_config_dir + "/qemu/networks/" + live.name + ".xml");
+  const std::optional<std::string> file = DefinedNetworkFile(config, live.name);
+  if (!file) return live;
+  const std::optional<std::string> text = ReadXmlFile(*file);
   if (!text) return live;
   try {
     const LibvirtNetwork persistent = ParseNetworkXml(*text);
@@ -350,14 +342,14 @@ std::vector<std::string> PlanNetwork(const NetworkSpec& spec, const std::vector<
 }
 
 bool IsReconnect(const std::string& network, const NetworkPort& port, const Config& config) {
-  const std::optional<std::string> status_file = LiveStatusFile(config, port.owner_name);
+  const std::optional<std::string> status_file = RunningDomainFile(config, port.owner_name);
   if (!status_file || port.uuid.empty()) return false;
   try {
     const std::optional<std::string> text = ReadXmlFile(*status_file);
     if (!text) return false;
     const Domain d = ParseDomainXml(*text);
     return std::any_of(d.interfaces.begin(), d.interfaces.end(), [&](const DomainInterface& i) {
-      return i.network == network && Lower(i.port_id) == Lower(port.uuid) && Lower(i.mac) == Lower(port.mac);
+      return i.network == network && EqualsIgnoreAsciiCase(i.port_id, port.uuid) && EqualsIgnoreAsciiCase(i.mac, port.mac);
     });
   } catch (const std::exception&) {
     return false;  // unreadable: not known to be a reconnect
@@ -384,14 +376,14 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconne
     if (const auto guest = ReadGuestRecord(ctx.config.state_dir, port.owner_uuid); guest && guest->Find(port.mac))
       return outcome;  // admitted at prepare
     const std::string& domain = port.owner_name;
-    const std::optional<std::string> status_file = LiveStatusFile(ctx.config, domain);
+    const std::optional<std::string> status_file = RunningDomainFile(ctx.config, domain);
     if (!status_file) {
       outcome.warnings.push_back("port-created for a domain with no usable name; guest MTU not checked");
       return outcome;
     }
     if (access(status_file->c_str(), F_OK) == 0) return HotPlug(spec, port, *mtu, ctx, std::move(outcome));
     // A start the qemu hook did not see: its persistent definition tells.
-    const std::string definition_file = ctx.config.libvirt_config_dir + "/qemu/" + domain + ".xml";
+    const std::string definition_file = DefinedDomainFile(ctx.config, domain).value_or("");
     std::optional<Domain> definition;
     if (const std::optional<std::string> text = ReadXmlFile(definition_file)) {
       try {
@@ -403,7 +395,7 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconne
     const DomainInterface* iface = nullptr;
     if (definition)
       for (const DomainInterface& i : definition->interfaces)
-        if (Lower(i.mac) == Lower(port.mac)) iface = &i;
+        if (EqualsIgnoreAsciiCase(i.mac, port.mac)) iface = &i;
     if (!iface) {
       outcome.warnings.push_back("domain '" + Printable(domain) + "' interface " + Printable(port.mac) +
                                  ": neither admitted by the qemu hook nor in a definition (is "

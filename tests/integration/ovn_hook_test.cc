@@ -35,27 +35,11 @@ class OvnHookTest : public ::testing::Test {
     dir_ = sandbox_->dir();
     // The integration bridge as ovn-controller makes it.
     sandbox_->Vsctl({"add-br", "br-int", "--", "set", "Bridge", "br-int", "datapath_type=netdev", "fail_mode=secure"});
-    for (const char* db : {"nb", "sb"}) {
-      std::string out;
-      ASSERT_EQ(test::Run({"ovsdb-tool", "create", dir_ + "/" + db + ".db",
-                     std::string("/usr/share/ovn/ovn-") + db + ".ovsschema"}, &out), 0) << out;
-      ASSERT_EQ(test::Run({"ovsdb-server", dir_ + "/" + db + ".db", "--remote=punix:" + dir_ + "/" + db + ".sock",
-                     "--pidfile=" + dir_ + "/" + db + ".pid", "--unixctl=" + dir_ + "/" + db + ".ctl", "--detach", "--no-chdir", "--log-file=" + dir_ + "/" + db + ".log"},
-                    &out), 0) << out;
-    }
-    std::ofstream(dir_ + "/vxnet.conf") << "ovsdb = " << sandbox_->endpoint() << "\ntimeout = 5\nlog_file = " << dir_
-                                        << "/vxnet.log\nlibvirt_config_dir = " << dir_ << "/etc\nlibvirt_state_dir = " << dir_
-                                        << "/run\nstate_dir = " << dir_ << "/state\nsystem_id_file = " << dir_
-                                        << "/system-id.conf\n";
+    const std::string failed = sandbox_->StartOvnDatabases();
+    ASSERT_EQ(failed, "");
+    sandbox_->WriteVxnetConf();
   }
 
-  void TearDown() override {
-    for (const char* db : {"nb", "sb"}) {
-      std::ifstream pidfile(dir_ + "/" + db + ".pid");
-      pid_t pid = 0;
-      if (pidfile >> pid && pid > 0) kill(pid, SIGTERM);
-    }
-  }
 
   NetworkSpec Spec(const std::string& nb = "") const {
     NetworkSpec s;

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -152,6 +153,7 @@ std::unique_ptr<OvsSandbox> OvsSandbox::Start(bool with_vswitchd, std::string* s
 }
 
 OvsSandbox::~OvsSandbox() {
+  for (pid_t pid : ovn_pids_) KillAndReap(pid);
   KillAndReap(vswitchd_pid_);
   KillAndReap(ovsdb_pid_);
   if (!netns_.empty()) Run({"ip", "netns", "del", netns_});
@@ -159,6 +161,34 @@ OvsSandbox::~OvsSandbox() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
+}
+
+std::string OvsSandbox::StartOvnDatabases() {
+  for (const char* db : {"nb", "sb"}) {
+    const std::string base = dir_ + "/" + db;
+    std::string out;
+    if (Run({"ovsdb-tool", "create", base + ".db", std::string("/usr/share/ovn/ovn-") + db + ".ovsschema"}, &out) != 0)
+      return "ovsdb-tool create " + base + ".db: " + out;
+    // Not detached: it dies with the test (PR_SET_PDEATHSIG), whatever happens.
+    ovn_pids_.push_back(Spawn({"ovsdb-server", base + ".db", "--remote=punix:" + base + ".sock", "--unixctl=" + base + ".ctl",
+                               "--no-chdir", "--log-file=" + base + ".log"},
+                              false));
+    try {
+      WaitForSocket(base + ".sock");
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  return "";
+}
+
+std::string OvsSandbox::WriteVxnetConf(const std::string& extra) const {
+  const std::string path = dir_ + "/vxnet.conf";
+  std::ofstream(path) << "ovsdb = " << endpoint() << "\ntimeout = 5\nlog_file = " << dir_ << "/vxnet.log\nlibvirt_config_dir = "
+                      << dir_ << "/etc\nlibvirt_state_dir = " << dir_ << "/run\nstate_dir = " << dir_
+                      << "/state\nsystem_id_file = " << dir_ << "/system-id.conf\n"
+                      << extra;
+  return path;
 }
 
 pid_t OvsSandbox::Spawn(const std::vector<std::string>& argv, bool in_netns) const {

@@ -27,6 +27,14 @@ class OvsSandbox {
   // never does). Returns stdout, trimmed; throws on a non-zero exit.
   std::string Vsctl(const std::vector<std::string>& args) const;
 
+  // OVN central's Northbound and Southbound ovsdb-servers on unix sockets
+  // (dir()/nb.sock, dir()/sb.sock), stopped by the destructor. Returns
+  // what failed, or "" when both run.
+  std::string StartOvnDatabases();
+  // A vxnet.conf at dir()/vxnet.conf for this sandbox (the hook's files
+  // under dir()), with `extra` lines appended.
+  std::string WriteVxnetConf(const std::string& extra = "") const;
+
   void StartVswitchd();
   void StopVswitchd();
   void StopOvsdb();
@@ -39,6 +47,7 @@ class OvsSandbox {
 
   std::string dir_, netns_;
   pid_t ovsdb_pid_ = -1, vswitchd_pid_ = -1;
+  std::vector<pid_t> ovn_pids_;
 };
 
 // Runs argv (no shell), returns exit status. stdout (and stderr when err is
