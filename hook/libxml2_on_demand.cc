@@ -82,6 +82,9 @@ const Libxml2& Lib() { return loaded ? *loaded : Load(); }
 
 void FreeThroughLibxml2(void* p) { (*Lib().free)(p); }
 
+// libxml2 2.12 made this const xmlError*: the header's own type, either way.
+using LastError = decltype(xmlCtxtGetLastError(nullptr));
+
 }  // namespace
 
 extern "C" {
@@ -97,7 +100,7 @@ int xmlBufferLength(const xmlBuffer* buf) { return Lib().xmlBufferLength(buf); }
 xmlParserCtxtPtr xmlCreateMemoryParserCtxt(const char* buffer, int size) {
   return Lib().xmlCreateMemoryParserCtxt(buffer, size);
 }
-xmlErrorPtr xmlCtxtGetLastError(void* ctx) { return Lib().xmlCtxtGetLastError(ctx); }
+LastError xmlCtxtGetLastError(void* ctx) { return Lib().xmlCtxtGetLastError(ctx); }
 int xmlCtxtUseOptions(xmlParserCtxtPtr ctxt, int options) { return Lib().xmlCtxtUseOptions(ctxt, options); }
 xmlNodePtr xmlDocGetRootElement(const xmlDoc* doc) { return Lib().xmlDocGetRootElement(doc); }
 xmlNodePtr xmlDocSetRootElement(xmlDocPtr doc, xmlNodePtr root) { return Lib().xmlDocSetRootElement(doc, root); }
