@@ -1,14 +1,18 @@
 #!/bin/sh
-# What starting vxnet-hook costs, and which shared library costs what.
+# What starting vxnet-hook costs, beside a trivial C program's start.
 # Usage: bench/process_start.sh HOOK [REPS]    (HOOK: build/hook/vxnet-hook)
 #
 # 1. The dynamic loader's own statistics (LD_DEBUG=statistics) for
 #    `HOOK --version`: median over 100 starts.
 # 2. Wall time of a process start, median and 10th percentile over REPS
-#    starts each, interleaved: /bin/true, an empty C++ program, the same
-#    linked with the hook's shared libraries added one group at a time
-#    (built here, with the hook's link options: full RELRO, immediate
-#    binding), and the hook itself (`--version`).
+#    starts each, interleaved, from posix_spawn to waitpid: a trivial C
+#    program, an empty C++ program, the same with libxml2 (built here with
+#    the hook's link options: PIE, full RELRO, immediate binding), and the
+#    hook: `--version`, another network's port-created (nothing parsed,
+#    libxml2 not loaded) and a vxnet network's port-deleted (its hookData
+#    parsed, libxml2 loaded; no OVSDB needed).
+# 3. If perf is installed: `perf stat -r 100` of the trivial program and of
+#    `HOOK --version`, side by side, five rounds alternating.
 set -eu
 HOOK=${1:?usage: $0 HOOK [REPS]}
 REPS=${2:-500}
@@ -33,15 +37,22 @@ sort -n "$WORK/ld" | awk -v mhz="${MHZ:-0}" '{a[NR]=$0} END {split(a[int((NR+1)/
     else printf "| %d cycles | %d cycles | %d cycles |\n", m[1], m[2], m[3]}'
 LD_DEBUG=statistics "$HOOK" --version 2>&1 >/dev/null | grep -E "number of relocations:|relative relocations" | sed 's/^ *[0-9]*: *//'
 echo
-echo "Shared objects loaded: $(ldd "$HOOK" | grep -c '=>')"
+echo "Shared objects loaded at start: $(ldd "$HOOK" | grep -c '=>')"
 echo
 
-cat >"$WORK/empty.cc" <<'EOF'
-int main() { return 0; }
-EOF
-cat >"$WORK/spawn.cc" <<'EOF'
+# The hook's inputs, from the test data; its log in $WORK, OVSDB absent.
+DATA=$(cd "$(dirname "$0")/../tests/data" && pwd)
+printf 'log_file = %s/vxnet.log\n' "$WORK" >"$WORK/vxnet.conf"
+export VXNET_CONFIG="$WORK/vxnet.conf" VXNET_OVSDB="unix:$WORK/absent.sock"
+{ echo "<hookData>"; cat "$DATA/libvirt-networkxml/dhcp6-nat-network.xml"; echo "</hookData>"; } >"$WORK/other.xml"
+cp "$DATA/hookdata/port-deleted.xml" "$WORK/vxnet.xml"
+
+printf 'int main(void) { return 0; }\n' >"$WORK/trivial.c"
+printf 'int main() { return 0; }\n' >"$WORK/empty.cc"
+cat >"$WORK/spawn.cc" <<'END_OF_SPAWN'
 // Starts each program in turn, REPS rounds, and prints the median and 10th
-// percentile of each one's wall time from spawn to exit.
+// percentile of each one's wall time from spawn to exit. A program is one
+// argument: "PATH ARG... [<STDIN]", split on spaces.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -49,60 +60,95 @@ cat >"$WORK/spawn.cc" <<'EOF'
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
+#include <string>
 #include <vector>
 extern char** environ;
 int main(int argc, char** argv) {
   const int reps = std::atoi(argv[1]);
-  std::vector<std::vector<double>> t(static_cast<std::size_t>(argc - 2));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  struct Program {
+    std::vector<std::string> args;
+    std::string in = "/dev/null";
+    std::vector<double> t;
+  };
+  std::vector<Program> programs;
+  for (int i = 2; i < argc; ++i) {
+    Program p;
+    std::istringstream words(argv[i]);
+    for (std::string w; words >> w;) {
+      if (w[0] == '<')
+        p.in = w.substr(1);
+      else
+        p.args.push_back(w);
+    }
+    programs.push_back(p);
+  }
   for (int r = 0; r < reps; ++r)
-    for (int i = 2; i < argc; ++i) {
-      char* args[] = {argv[i], const_cast<char*>("--version"), nullptr};
+    for (auto& p : programs) {
+      posix_spawn_file_actions_t fa;
+      posix_spawn_file_actions_init(&fa);
+      posix_spawn_file_actions_addopen(&fa, 0, p.in.c_str(), O_RDONLY, 0);
+      posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+      std::vector<char*> args;
+      for (auto& a : p.args) args.push_back(a.data());
+      args.push_back(nullptr);
       const auto t0 = std::chrono::steady_clock::now();
       pid_t pid;
-      if (posix_spawn(&pid, argv[i], &fa, nullptr, args, environ) != 0) return 1;
+      if (posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) return 1;
       int status;
       waitpid(pid, &status, 0);
-      t[static_cast<std::size_t>(i - 2)].push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      p.t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      posix_spawn_file_actions_destroy(&fa);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "%s failed\n", args[0]);
+        return 1;
+      }
     }
-  for (int i = 2; i < argc; ++i) {
-    auto& v = t[static_cast<std::size_t>(i - 2)];
-    std::sort(v.begin(), v.end());
-    std::printf("%s %.2f %.2f\n", argv[i], v[v.size() / 2], v[v.size() / 10]);
+  for (auto& p : programs) {
+    std::sort(p.t.begin(), p.t.end());
+    std::printf("%.3f %.3f\n", p.t[p.t.size() / 2], p.t[p.t.size() / 10]);
   }
   return 0;
 }
-EOF
+END_OF_SPAWN
+CC=${CC:-cc}
 CXX=${CXX:-c++}
-LINK="-Wl,-z,relro -Wl,-z,now -Wl,--no-as-needed"
+LINK="-fPIE -pie -Wl,-z,relro -Wl,-z,now -Wl,--no-as-needed"
 "$CXX" -O2 -o "$WORK/spawn" "$WORK/spawn.cc"
+"$CC" -O2 -o "$WORK/trivial" "$WORK/trivial.c" $LINK
 "$CXX" -O2 -o "$WORK/cxx" "$WORK/empty.cc" $LINK
 "$CXX" -O2 -o "$WORK/xml" "$WORK/empty.cc" $LINK $(pkg-config --libs libxml-2.0)
-"$CXX" -O2 -o "$WORK/xml_nl" "$WORK/empty.cc" $LINK $(pkg-config --libs libxml-2.0 libnl-route-3.0)
-"$CXX" -O2 -o "$WORK/xml_nl_spdlog" "$WORK/empty.cc" $LINK $(pkg-config --libs libxml-2.0 libnl-route-3.0) -lspdlog -lfmt
 
 echo "## Process start, wall time ($REPS starts each, interleaved)"
 echo
-"$WORK/spawn" "$REPS" /bin/true "$WORK/cxx" "$WORK/xml" "$WORK/xml_nl" "$WORK/xml_nl_spdlog" "$HOOK" | awk -v hook="$HOOK" '
+"$WORK/spawn" "$REPS" "$WORK/trivial" "$WORK/cxx" "$WORK/xml" "$HOOK --version" \
+    "$HOOK other port-created begin - <$WORK/other.xml" "$HOOK vxnet0 port-deleted begin - <$WORK/vxnet.xml" |
+    awk '
     BEGIN {
-      name["/bin/true"] = "/bin/true (C, libc only)"
-      print "| program | shared objects added | median | 10th percentile | added (10th percentile) |"
+      label[1] = "trivial C program"; objects[1] = "libc"
+      label[2] = "empty C++ program"; objects[2] = "+ libstdc++, libm, libgcc_s"
+      label[3] = "empty C++ program with libxml2"; objects[3] = "+ libxml2, libicuuc, libicudata, liblzma, libz"
+      label[4] = "`vxnet-hook --version`"; objects[4] = "as the empty C++ program"
+      label[5] = "vxnet-hook, another network'"'"'s `port-created`"; objects[5] = "the same: nothing parsed"
+      label[6] = "vxnet-hook, a vxnet network'"'"'s `port-deleted`"; objects[6] = "+ libxml2 and its 4, loaded to parse hookData"
+      print "| program | shared objects | median | 10th percentile | median / trivial C |"
       print "|---|---|---:|---:|---:|"
     }
     {
-      n = $1; sub(/.*\//, "", n)
-      label = n; added = ""
-      if (n == "true") { label = "/bin/true"; added = "libc" }
-      if (n == "cxx") { label = "empty C++ program"; added = "libstdc++, libm, libgcc_s" }
-      if (n == "xml") { label = "+ libxml2"; added = "libxml2, libicuuc, libicudata, liblzma, libz" }
-      if (n == "xml_nl") { label = "+ libnl-route-3"; added = "libnl-route-3, libnl-3" }
-      if (n == "xml_nl_spdlog") { label = "+ spdlog"; added = "libspdlog, libfmt" }
-      if ($1 == hook) { label = "vxnet-hook --version"; added = "the hook itself (its code, data, static initialisers)" }
-      delta = NR == 1 ? "" : sprintf("%+.2f ms", $3 - prev)
-      printf "| %s | %s | %.2f ms | %.2f ms | %s |\n", label, added, $2, $3, delta
-      prev = $3
+      if (NR == 1) base = $1
+      printf "| %s | %s | %.2f ms | %.2f ms | %.2f |\n", label[NR], objects[NR], $1, $2, $1 / base
     }'
+
+if command -v perf >/dev/null && perf stat -r 1 true >/dev/null 2>&1; then
+    echo
+    echo "## perf stat -r 100, side by side (five rounds, alternating)"
+    echo
+    echo "| round | trivial C program | \`vxnet-hook --version\` | ratio |"
+    echo "|---:|---:|---:|---:|"
+    elapsed() { perf stat -r 100 "$@" 2>&1 >/dev/null | awk '/seconds time elapsed/ {print $1 * 1000}'; }
+    for round in 1 2 3 4 5; do
+        t=$(elapsed "$WORK/trivial")
+        h=$(elapsed "$HOOK" --version)
+        awk -v r="$round" -v t="$t" -v h="$h" 'BEGIN {printf "| %d | %.2f ms | %.2f ms | %.2f |\n", r, t, h, h / t}'
+    done
+fi

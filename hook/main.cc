@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +21,13 @@
 #include "version.h"
 
 namespace {
+
+// stdio, not iostreams: a program with <iostream> constructs the eight
+// standard streams and their locale at every start, --version included.
+void Print(std::FILE* to, const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), to);
+  std::fputc('\n', to);
+}
 
 constexpr const char* kHelp =
     "Usage: vxnet-hook NETWORK OPERATION SUB-OPERATION -     (as libvirt's network hook)\n"
@@ -112,8 +118,8 @@ int Run(const std::vector<std::string>& args, const char* argv0, std::chrono::st
   vxnet::hook::LogRun(role == vxnet::hook::Role::kQemu ? "domain" : "network", args.empty() ? "" : args[0],
                       args.size() > 1 ? args[1] : "", outcome,
                       std::chrono::duration_cast<std::chrono::milliseconds>(end - t0));
-  for (const auto& change : outcome.changes) std::cout << "vxnet: " << change << "\n";
-  if (!outcome.message.empty()) std::cerr << outcome.message << "\n";
+  for (const auto& change : outcome.changes) Print(stdout, "vxnet: " + change);
+  if (!outcome.message.empty()) Print(stderr, outcome.message);
   return outcome.exit_status;
 }
 
@@ -126,11 +132,11 @@ int main(int argc, char** argv) {
   try {
     args.assign(argv + 1, argv + argc);
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << kHelp;
+      std::fputs(kHelp, stdout);
       return 0;
     }
     if (!args.empty() && args[0] == "--version") {
-      std::cout << "vxnet-hook " << vxnet::kVersion << "\n";
+      Print(stdout, std::string("vxnet-hook ") + vxnet::kVersion);
       return 0;
     }
     return Run(args, argc > 0 ? argv[0] : "", t0);

@@ -47,7 +47,7 @@ class HostNetwork {
   virtual std::optional<IpAddress> SourceAddress(const IpAddress& peer);
 };
 
-// The real host, through rtnetlink (libnl-route-3). Throws Error when no
+// The real host, through rtnetlink. Throws Error when no
 // netlink socket can be opened.
 std::unique_ptr<HostNetwork> MakeNetlinkHostNetwork();
 

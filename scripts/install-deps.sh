@@ -10,7 +10,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config git rpm clang libclang-rt-14-dev libbenchmark-dev
 libxml2-dev libxml2-utils libvirt-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-libcli11-dev libgtest-dev libgmock-dev libnl-3-dev libnl-route-3-dev
+libcli11-dev libgtest-dev libgmock-dev
 libvirt-clients libvirt-daemon openvswitch-switch openvswitch-common ovn-central ovn-host
 iproute2 iputils-ping iputils-arping tcpdump iperf3 nftables python3 procps util-linux man-db ethtool
 qemu-system-x86 qemu-utils cpio gzip

@@ -44,6 +44,22 @@ for f in "$DATA"/libvirt-networkxml/*.xml; do
     [ "$rc" -eq 0 ] && [ ! -s "$WORK/err" ] && pass || fail "unmanaged $(basename "$f"): exit $rc $(cat "$WORK/err")"
 done
 
+# libxml2 (on Debian with ICU, liblzma, libz) is loaded only by a run that
+# reads XML (hook/libxml2_on_demand.cc): not at start, not for --version,
+# not for another network's operations, whose stdin lacks vxnet's namespace.
+loads_libxml2() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -q "file=libxml2"; }
+if command -v readelf >/dev/null; then
+    readelf -dW "$HOOK" | grep -q "NEEDED.*libxml2" && fail "libxml2 is a DT_NEEDED of the hook" || pass
+fi
+loads_libxml2 "$HOOK" --version </dev/null && fail "--version loads libxml2" || pass
+{ echo "<hookData>"; cat "$DATA/libvirt-networkxml/dhcp6-nat-network.xml"; echo "</hookData>"; } >"$WORK/other.xml"
+loads_libxml2 "$HOOK" other port-created begin - <"$WORK/other.xml" && fail "another network's port-created loads libxml2" || pass
+loads_libxml2 "$HOOK" vxnet0 port-deleted begin - <"$DATA/hookdata/port-deleted.xml" && pass \
+    || fail "a vxnet network's port-deleted did not load libxml2 to read it"
+"$HOOK" vxnet0 port-deleted begin - <"$DATA/hookdata/port-deleted.xml" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ "$rc" -eq 0 ] && [ ! -s "$WORK/err" ] && pass || fail "port-deleted through libxml2 on demand: exit $rc $(cat "$WORK/err")"
+
 # A broken vxnet network aborts start with one line.
 { echo "<hookData>"; cat "$DATA/networks/long-bridge.xml"; echo "</hookData>"; } >"$WORK/bad.xml"
 "$HOOK" vxnet0 start begin - <"$WORK/bad.xml" >"$WORK/out" 2>"$WORK/err"
