@@ -34,10 +34,10 @@ namespace {
 
 #define VXNET_LIBXML2_FUNCTIONS(X)                                                                              \
   X(xmlAddChild) X(xmlAddNextSibling) X(xmlBufferContent) X(xmlBufferCreate) X(xmlBufferFree) X(xmlBufferLength) \
-  X(xmlCreateMemoryParserCtxt) X(xmlCtxtGetLastError) X(xmlCtxtUseOptions) X(xmlDocGetRootElement)              \
+  X(xmlCreateMemoryParserCtxt) X(xmlCreatePushParserCtxt) X(xmlCtxtGetLastError) X(xmlCtxtUseOptions) X(xmlDocGetRootElement)              \
   X(xmlDocSetRootElement) X(xmlFreeDoc) X(xmlFreeParserCtxt) X(xmlHasNsProp) X(xmlInitParser) X(xmlNewChild)    \
   X(xmlNewDoc) X(xmlNewDocNode) X(xmlNewNs) X(xmlNewProp) X(xmlNewTextChild) X(xmlNodeAddContent)                \
-  X(xmlNodeDump) X(xmlNodeGetContent) X(xmlNodeSetContent) X(xmlParseDocument) X(xmlSetNs) X(xmlSetProp)        \
+  X(xmlNodeDump) X(xmlNodeGetContent) X(xmlNodeSetContent) X(xmlParseChunk) X(xmlParseDocument) X(xmlSetNs) X(xmlSetProp)        \
   X(xmlStopParser)
 
 struct Libxml2 {
@@ -100,6 +100,10 @@ int xmlBufferLength(const xmlBuffer* buf) { return Lib().xmlBufferLength(buf); }
 xmlParserCtxtPtr xmlCreateMemoryParserCtxt(const char* buffer, int size) {
   return Lib().xmlCreateMemoryParserCtxt(buffer, size);
 }
+xmlParserCtxtPtr xmlCreatePushParserCtxt(xmlSAXHandlerPtr sax, void* user_data, const char* chunk, int size,
+                                         const char* filename) {
+  return Lib().xmlCreatePushParserCtxt(sax, user_data, chunk, size, filename);
+}
 LastError xmlCtxtGetLastError(void* ctx) { return Lib().xmlCtxtGetLastError(ctx); }
 int xmlCtxtUseOptions(xmlParserCtxtPtr ctxt, int options) { return Lib().xmlCtxtUseOptions(ctxt, options); }
 xmlNodePtr xmlDocGetRootElement(const xmlDoc* doc) { return Lib().xmlDocGetRootElement(doc); }
@@ -132,6 +136,9 @@ int xmlNodeDump(xmlBufferPtr buf, xmlDocPtr doc, xmlNodePtr cur, int level, int 
 }
 xmlChar* xmlNodeGetContent(const xmlNode* cur) { return Lib().xmlNodeGetContent(cur); }
 void xmlNodeSetContent(xmlNodePtr cur, const xmlChar* content) { Lib().xmlNodeSetContent(cur, content); }
+int xmlParseChunk(xmlParserCtxtPtr ctxt, const char* chunk, int size, int terminate) {
+  return Lib().xmlParseChunk(ctxt, chunk, size, terminate);
+}
 int xmlParseDocument(xmlParserCtxtPtr ctxt) { return Lib().xmlParseDocument(ctxt); }
 void xmlSetNs(xmlNodePtr node, xmlNsPtr ns) { Lib().xmlSetNs(node, ns); }
 xmlAttrPtr xmlSetProp(xmlNodePtr node, const xmlChar* name, const xmlChar* value) {
