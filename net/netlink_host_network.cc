@@ -186,7 +186,10 @@ class NetlinkHostNetwork : public HostNetwork {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;  // nothing more queued (or answers were dropped): asked again below
         int left = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<const nlmsghdr*>(receive_.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+        for (auto* h = reinterpret_cast<const nlmsghdr*>(receive_.data());
+             left >= static_cast<int>(sizeof(nlmsghdr)) && h->nlmsg_len >= sizeof(nlmsghdr) &&
+             h->nlmsg_len <= static_cast<unsigned>(left);  // NLMSG_OK, without its signed/unsigned comparison
+             h = NLMSG_NEXT(h, left)) {
           if (h->nlmsg_seq < base || h->nlmsg_seq - base >= count) continue;  // not this batch's
           const std::size_t at = first + (h->nlmsg_seq - base);
           if (answered[at]) continue;
