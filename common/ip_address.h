@@ -1,7 +1,9 @@
 #pragma once
 // IPv4/IPv6 addresses and CIDR prefixes, parsed strictly (inet_pton rules,
 // no shorthand such as "10.1") and printed canonically, so that "::01" and
-// "::1" compare equal and format the same.
+// "::1" compare equal and format the same. An IPv4-mapped IPv6 address
+// ("::ffff:198.18.0.2") is parsed as the IPv4 address it maps, everywhere:
+// peers, own addresses, OVSDB's remote_ip, duplicate checks, route lookups.
 #include <array>
 #include <compare>
 #include <cstdint>

@@ -2,6 +2,10 @@
 // Reads networks and guests through the libvirt API (fine here, unlike in
 // the hook) and drives the same engine as the hook.
 #include <CLI/CLI.hpp>
+#include <poll.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -325,88 +329,109 @@ int Prune(Env& env) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vxnetctl shows and repairs vxnet overlays (libvirt networks carrying vxnet metadata).\n"
-               "status exits 0 OK, 1 WARNING, 2 CRITICAL (broken or drifted), 3 UNKNOWN.",
-               "vxnetctl"};
-  app.set_version_flag("--version", std::string("vxnetctl ") + vxnet::kVersion);
-  std::string uri = "qemu:///system";
-  app.add_option("-c,--connect", uri, "libvirt URI")->capture_default_str();
-  app.require_subcommand(1);
+  // `vxnetctl status | head -1`: a reader that goes away must end the run
+  // quietly with its own exit status, not kill it with SIGPIPE (141, which
+  // a monitoring system reads as a failed check). Writes then fail with
+  // EPIPE, which is checked once, below.
+  std::signal(SIGPIPE, SIG_IGN);
+  const int exit_status = [&]() -> int {
+    CLI::App app{"vxnetctl shows and repairs vxnet overlays (libvirt networks carrying vxnet metadata).\n"
+                 "status exits 0 OK, 1 WARNING, 2 CRITICAL (broken or drifted), 3 UNKNOWN.",
+                 "vxnetctl"};
+    app.set_version_flag("--version", std::string("vxnetctl ") + vxnet::kVersion);
+    std::string uri = "qemu:///system";
+    app.add_option("-c,--connect", uri, "libvirt URI")->capture_default_str();
+    app.require_subcommand(1);
 
-  std::string status_net;
-  bool json = false;
-  CLI::App* status = app.add_subcommand("status", "Health of vxnet networks: MTUs, tunnels, guest taps, drift");
-  status->add_option("NETWORK", status_net, "Only this network");
-  status->add_flag("--json", json, "Machine-readable output");
+    std::string status_net;
+    bool json = false;
+    CLI::App* status = app.add_subcommand("status", "Health of vxnet networks: MTUs, tunnels, guest taps, drift");
+    status->add_option("NETWORK", status_net, "Only this network");
+    status->add_flag("--json", json, "Machine-readable output");
 
-  std::string plan_net;
-  CLI::App* plan = app.add_subcommand("plan", "What a reconcile would change, changing nothing");
-  plan->add_option("NETWORK", plan_net, "Network")->required();
+    std::string plan_net;
+    CLI::App* plan = app.add_subcommand("plan", "What a reconcile would change, changing nothing");
+    plan->add_option("NETWORK", plan_net, "Network")->required();
 
-  std::string rec_net;
-  bool all = false, inactive = false;
-  CLI::App* reconcile = app.add_subcommand(
-      "reconcile",
-      "Re-apply active vxnet networks with the hook's engine (after OVS lost state, a manual del-port, …), plug "
-      "running guests' taps back in, and start vxnet networks marked autostart that are inactive");
-  reconcile->add_option("NETWORK", rec_net, "Network");
-  reconcile->add_flag("--all", all, "Every vxnet network");
-  reconcile->add_flag("--inactive", inactive,
-                      "Apply the persistent definition (after virsh net-define of an edit) to the running network");
+    std::string rec_net;
+    bool all = false, inactive = false;
+    CLI::App* reconcile = app.add_subcommand(
+        "reconcile",
+        "Re-apply active vxnet networks with the hook's engine (after OVS lost state, a manual del-port, …), plug "
+        "running guests' taps back in, and start vxnet networks marked autostart that are inactive");
+    reconcile->add_option("NETWORK", rec_net, "Network");
+    reconcile->add_flag("--all", all, "Every vxnet network");
+    reconcile->add_flag("--inactive", inactive,
+                        "Apply the persistent definition (after virsh net-define of an edit) to the running network");
 
-  std::string adopt_dom;
-  bool adopt_all = false;
-  CLI::App* adopt = app.add_subcommand(
-      "adopt", "Give a domain's interfaces on vxnet networks <mtu size='M'/> (M: the overlay MTU) in its persistent "
-               "definition, effective at its next boot");
-  adopt->add_option("DOMAIN", adopt_dom, "Domain");
-  adopt->add_flag("--all", adopt_all, "Every persistent domain");
+    std::string adopt_dom;
+    bool adopt_all = false;
+    CLI::App* adopt = app.add_subcommand(
+        "adopt", "Give a domain's interfaces on vxnet networks <mtu size='M'/> (M: the overlay MTU) in its persistent "
+                 "definition, effective at its next boot");
+    adopt->add_option("DOMAIN", adopt_dom, "Domain");
+    adopt->add_flag("--all", adopt_all, "Every persistent domain");
 
-  std::string apply_file;
-  CLI::App* apply = app.add_subcommand(
-      "apply", "Define or redefine a vxnet network from FILE (keeping libvirt's UUID) and, if it runs, bring the host to "
-               "it now, without a restart (e.g. peers added or removed)");
-  apply->add_option("FILE", apply_file, "Network XML, e.g. from vxnet-gen network")->required();
+    std::string apply_file;
+    CLI::App* apply = app.add_subcommand(
+        "apply", "Define or redefine a vxnet network from FILE (keeping libvirt's UUID) and, if it runs, bring the host to "
+                 "it now, without a restart (e.g. peers added or removed)");
+    apply->add_option("FILE", apply_file, "Network XML, e.g. from vxnet-gen network")->required();
 
-  CLI::App* prune = app.add_subcommand(
-      "prune", "Remove what vxnet owns in OVS for networks this host's libvirtd says are not active");
+    CLI::App* prune = app.add_subcommand(
+        "prune", "Remove what vxnet owns in OVS for networks this host's libvirtd says are not active");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "vxnetctl: " << vxnet::Printable(e.what(), 300) << " (see vxnetctl --help)\n";
-    return 2;
-  }
-
-  const int failure = *status ? vxnet::ctl::kUnknown : 1;
-  try {
-    const vxnet::engine::Config config = vxnet::engine::LoadConfigFromEnvironment();
-    const auto host = vxnet::engine::OpenHost();
-    Env env{config, *host, uri};
-    if (*status) return Status(env, status_net, json);
-    if (*plan) return Plan(env, plan_net);
-    if (*reconcile) return Reconcile(env, rec_net, all, inactive);
-    if (*adopt) return Adopt(env, adopt_dom, adopt_all);
-    if (*apply) return ApplyFile(env, apply_file);
-    if (*prune) return Prune(env);
-  } catch (const Error& e) {
-    if (*status) {
-      std::cout << "UNKNOWN: " << e.what() << "\n";
-    } else {
-      std::cerr << "vxnetctl: " << e.what() << "\n";
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      // A usage error says nothing about the overlay: UNKNOWN (3), as the
+      // monitoring-plugin guidelines ask, never 2 (CRITICAL). For status its
+      // one line goes to stdout, where monitoring systems read it.
+      const std::string line = vxnet::Printable(e.what(), 300) + " (see vxnetctl --help)";
+      if (*status)
+        std::cout << "UNKNOWN: " << line << "\n";
+      else
+        std::cerr << "vxnetctl: " << line << "\n";
+      return vxnet::ctl::kUnknown;
     }
-    return failure;
-  } catch (const std::exception& e) {
-    (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error: "
-                                      << vxnet::Printable(e.what(), 300) << "\n";
-    return failure;
-  } catch (...) {
-    (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error\n";
-    return failure;
-  }
-  return 0;
+
+    const int failure = *status ? vxnet::ctl::kUnknown : 1;
+    try {
+      const vxnet::engine::Config config = vxnet::engine::LoadConfigFromEnvironment();
+      const auto host = vxnet::engine::OpenHost();
+      Env env{config, *host, uri};
+      if (*status) return Status(env, status_net, json);
+      if (*plan) return Plan(env, plan_net);
+      if (*reconcile) return Reconcile(env, rec_net, all, inactive);
+      if (*adopt) return Adopt(env, adopt_dom, adopt_all);
+      if (*apply) return ApplyFile(env, apply_file);
+      if (*prune) return Prune(env);
+    } catch (const Error& e) {
+      if (*status) {
+        std::cout << "UNKNOWN: " << e.what() << "\n";
+      } else {
+        std::cerr << "vxnetctl: " << e.what() << "\n";
+      }
+      return failure;
+    } catch (const std::exception& e) {
+      (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error: "
+                                        << vxnet::Printable(e.what(), 300) << "\n";
+      return failure;
+    } catch (...) {
+      (*status ? std::cout : std::cerr) << (*status ? "UNKNOWN: " : "vxnetctl: ") << "internal error\n";
+      return failure;
+    }
+    return 0;
+  }();
+  if (std::cout.flush()) return exit_status;
+  // A closed pipe shows as POLLERR on its write end: the reader has all it
+  // wanted. Anything else (a full disk) lost output the user asked for.
+  pollfd out{STDOUT_FILENO, POLLOUT, 0};
+  if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) return exit_status;
+  std::cerr << "vxnetctl: standard output could not be written\n";
+  return exit_status == 0 ? 1 : exit_status;
 }

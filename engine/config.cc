@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -28,30 +29,31 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-// Levenshtein distance, for telling a misspelt key from a newer one.
+// Edit distance counting a swap of two neighbouring letters as one edit
+// (optimal string alignment), for telling a misspelt key from a newer one.
 std::size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
-// The known key `key` is probably a misspelling of, if any: within two
-// edits, or equal once '-' is read as '_' and case is ignored.
+// The known key `key` is a near-certain misspelling of, if any: one edit
+// away once case is ignored and '-' is read as '_'. Two edits is not
+// near-certain: a newer vxnet's `ovn_ic` is two from `ovn_nb`, and calling
+// it a typo would refuse every start after a downgrade.
 const char* LikelyMeant(const std::string& key) {
   std::string normal = key;
   std::transform(normal.begin(), normal.end(), normal.begin(),
                  [](unsigned char c) { return c == '-' ? '_' : static_cast<char>(std::tolower(c)); });
   for (const char* known : kKeys)
-    if (normal == known || Distance(key, known) <= 2) return known;
+    if (Distance(normal, known) <= 1) return known;
   return nullptr;
 }
 

@@ -7,11 +7,13 @@
 // host, and a typo in this file must not hurt what is not vxnet's: every
 // good line is applied, every bad one keeps its default and is recorded.
 // Those that make vxnet's own behaviour uncertain (a bad value, a line
-// that is not "key = value", a misspelt key) are `problems`: vxnet refuses
+// that is not "key = value", a near-certain misspelling of a known key:
+// one edit away from it, a swap of two neighbouring letters counting as one,
+// once case is ignored and '-' is read as '_') are `problems`: vxnet refuses
 // to admit its own networks and guests while there are any, naming file,
-// line and key. A key this version does not know and that is no misspelling
-// of one it does (a setting of a newer vxnet) is a `notice`: logged, and
-// otherwise ignored, so a downgrade does not stop the overlay.
+// line and key. Any other key this version does not know (a setting of a
+// newer vxnet, such as `ovn_ic`) is a `notice`: logged, and otherwise
+// ignored, so a downgrade does not stop the overlay.
 #include <chrono>
 #include <string>
 #include <vector>

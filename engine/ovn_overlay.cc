@@ -420,7 +420,7 @@ OvnRemotes ResolveOvnRemotes(const NetworkSpec& spec, const Config& config) {
 OvnHostPort HostPortNames(const std::string& network, const std::string& logical_switch, const std::string& chassis) {
   const std::uint64_t h = StableHash(logical_switch + "|" + chassis);
   std::string mac = "0a";  // locally administered, unicast
-  for (int i = 4; i >= 0; --i) mac += ":" + Hex(h >> (8 * i), 2);
+  for (int i = 4; i >= 0; --i) mac.append(":").append(Hex(h >> (8 * i), 2));
   return {"vxh" + Hex(StableHash(network), 12), "vxnet-host-" + logical_switch + "-" + chassis, mac};
 }
 

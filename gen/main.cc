@@ -1,9 +1,11 @@
 // vxnet-gen: writes and checks vxnet's libvirt network XML.
 // Flags map onto gen/generator.h; nothing else happens here.
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -203,7 +205,10 @@ void EmitHostFiles(const std::vector<vxnet::gen::HostFile>& files, const std::st
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+// The whole run; main() adds what no exception and no closed pipe escapes.
+int Run(int argc, char** argv) {
   CLI::App app{
       "vxnet-gen writes and checks libvirt network definitions for VXLAN overlays on Open vSwitch.\n"
       "Exit status: 0 success, 1 invalid input, 2 usage error, 3 (check) a network vxnet does not manage.",
@@ -292,4 +297,30 @@ int main(int argc, char** argv) {
     return kExitInvalid;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // `vxnet-gen network ... | head -1`: a reader that goes away ends the run
+  // quietly with its own exit status, not by SIGPIPE (141); writes then fail
+  // with EPIPE, checked once, below.
+  std::signal(SIGPIPE, SIG_IGN);
+  int exit_status = kExitInvalid;
+  try {
+    exit_status = Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "vxnet-gen: internal error: " << vxnet::Printable(e.what(), 300) << " (please report it)\n";
+  } catch (...) {
+    // Whatever escapes (also from parsing flags): one line and 1, never an
+    // abort with a core dump.
+    std::cerr << "vxnet-gen: internal error (please report it)\n";
+  }
+  if (std::cout.flush()) return exit_status;
+  // A closed pipe shows as POLLERR on its write end: the reader has all it
+  // wanted. Anything else (a full disk) lost output the user asked for.
+  pollfd out{STDOUT_FILENO, POLLOUT, 0};
+  if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) return exit_status;
+  std::cerr << "vxnet-gen: standard output could not be written\n";
+  return exit_status == 0 ? kExitInvalid : exit_status;
 }

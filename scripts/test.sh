@@ -2,9 +2,14 @@
 # Builds vxnet and runs every test: the README's test command, and CI's.
 #   1. the normal build: unit, CLI, integration (real OVS), packages, lab
 #      (emulated hosts with libvirtd and guests)
-#   2. libFuzzer (clang): each target for VXNET_FUZZ_SECONDS (default 120)
+#   2. the build matrix: the whole tree (tests included, none run) in
+#      Release with GCC and in Debug with clang, so a warning either
+#      compiler gives only at -O3 or only itself fails here, not a user
+#   3. libFuzzer (clang): each target for VXNET_FUZZ_SECONDS (default 120)
 #      from the seeds; a crash, leak or timeout fails the run
-#   3. ASan+UBSan build: the whole suite again (lab and packages included)
+#   4. ASan+UBSan build: the whole suite again (lab and packages included)
+# Every build here is configured with -DVXNET_WERROR=ON (a user's build
+# keeps the default, OFF, so a newer compiler's new warning stops nobody).
 # Each CTest stage prints how many tests ran and how many were skipped.
 # Under CI (VXNET_CI=1, set by .ci/run) a skipped test is a failure: CI
 # installs every prerequisite, so a skip there means a test did not run.
@@ -51,18 +56,30 @@ PY
     return $status
 }
 
-echo "== 1/3 build and test ($build)"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== 1/4 build and test ($build)"
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVXNET_WERROR=ON
 cmake --build "$build" -j "$jobs"
-run_ctest "$build" "1/3 normal build"
-echo "== 1/3 done after $(($(date +%s) - t_start)) s"
+run_ctest "$build" "1/4 normal build"
+echo "== 1/4 done after $(($(date +%s) - t_start)) s"
 [ "${VXNET_TEST_QUICK:-0}" = 1 ] && exit 0
+
+echo "== 2/4 build matrix: GCC Release, clang Debug (every target, no test run)"
+cmake -S "$top" -B "$build-release" -DCMAKE_BUILD_TYPE=Release -DVXNET_WERROR=ON >/dev/null
+cmake --build "$build-release" -j "$jobs" >/dev/null
+if command -v clang++ >/dev/null; then
+    cmake -S "$top" -B "$build-clang" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DVXNET_WERROR=ON >/dev/null
+    cmake --build "$build-clang" -j "$jobs" >/dev/null
+else
+    echo "== 2/4 clang++ is not installed (scripts/install-deps.sh installs it)" >&2
+    [ "${VXNET_CI:-0}" = 1 ] && exit 1
+fi
+echo "== 2/4 done after $(($(date +%s) - t_start)) s"
 
 if command -v clang++ >/dev/null; then
     seconds=${VXNET_FUZZ_SECONDS:-120}
-    echo "== 2/3 libFuzzer, $seconds s per target"
+    echo "== 3/4 libFuzzer, $seconds s per target"
     fuzz="$build-fuzz"
-    cmake -S "$top" -B "$fuzz" -DCMAKE_CXX_COMPILER=clang++ -DVXNET_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+    cmake -S "$top" -B "$fuzz" -DCMAKE_CXX_COMPILER=clang++ -DVXNET_FUZZ=ON -DBUILD_TESTING=OFF -DVXNET_WERROR=ON >/dev/null
     cmake --build "$fuzz" -j "$jobs" --target fuzz_hookdata fuzz_ovsdb_stream >/dev/null
     rm -rf "$fuzz/corpus" "$fuzz/artifacts"
     mkdir -p "$fuzz/corpus/hookdata" "$fuzz/corpus/ovsdb" "$fuzz/artifacts"
@@ -89,17 +106,18 @@ if command -v clang++ >/dev/null; then
             "$(grep -a 'DONE' "$log" | grep -o 'cov: [0-9]*' | tail -n 1) at the end"
     done
 else
-    echo "== 2/3 clang++ is not installed (scripts/install-deps.sh installs it)" >&2
+    echo "== 3/4 clang++ is not installed (scripts/install-deps.sh installs it)" >&2
     [ "${VXNET_CI:-0}" = 1 ] && exit 1
 fi
-echo "== 2/3 done after $(($(date +%s) - t_start)) s"
+echo "== 3/4 done after $(($(date +%s) - t_start)) s"
 
-echo "== 3/3 ASan+UBSan build and test (the whole suite)"
+echo "== 4/4 ASan+UBSan build and test (the whole suite)"
 # The packages are built from the release tarball, not from this build, so
 # the ASan stage tests the ones step 1 built rather than building them again.
 asan="$build-asan"
-cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DVXNET_SANITIZE=ON -DVXNET_PREBUILT_PACKAGES="$build/packages" >/dev/null
+cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DVXNET_SANITIZE=ON -DVXNET_WERROR=ON \
+    -DVXNET_PREBUILT_PACKAGES="$build/packages" >/dev/null
 cmake --build "$asan" -j "$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$asan" "3/3 ASan+UBSan"
+    run_ctest "$asan" "4/4 ASan+UBSan"
 echo "== all done after $(($(date +%s) - t_start)) s"

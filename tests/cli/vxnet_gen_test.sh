@@ -196,4 +196,23 @@ check_bad "ovn bad encap" "encap 'gre': must be 'geneve' or 'vxlan'" --mode ovn 
 check_bad "mesh with ovn options" "mode 'mesh': contradicts the OVN options" --mode mesh --ovn-nb tcp:198.18.0.100:6641 --peer 198.18.0.2
 expect_run "host ovn" 1 "$GEN" host --format nftables --from "$WORK/ovn.xml" && expect_one_line_error "host ovn" "has no host files"
 
+# A reader that is gone before the output comes (`| head -1`): no SIGPIPE
+# (141), the run's own exit status, nothing on stderr. Output that cannot be
+# written for another reason is one line and exit 1, never a silent 0.
+for sub in "network --peer 198.18.0.2" "host --format nftables --peer 198.18.0.2" "interface --mtu 1450"; do
+    { sleep 0.3; "$GEN" $sub 2>"$WORK/err"; } | true
+    rc=${PIPESTATUS[0]}
+    [ "$rc" = 0 ] && [ ! -s "$WORK/err" ] && pass || fail "$sub into a closed pipe: exit $rc: $(cat "$WORK/err")"
+    "$GEN" $sub >/dev/full 2>"$WORK/err"
+    rc=$?
+    [ "$rc" = 1 ] && [ "$(cat "$WORK/err")" = "vxnet-gen: standard output could not be written" ] && pass \
+        || fail "$sub to /dev/full: exit $rc: $(cat "$WORK/err")"
+done
+# An IPv4-mapped IPv6 peer is written as the IPv4 address it maps, and is
+# the same peer as that address.
+expect_run "mapped peer" 0 "$GEN" network --peer ::ffff:198.18.0.2 --peer 198.18.0.3
+grep -q '<vxnet:peer address="198.18.0.2"/>' "$WORK/out" && ! grep -q ffff "$WORK/out" && pass \
+    || fail "mapped peer: $(cat "$WORK/out")"
+check_bad "mapped peer twice" "peer 2 '198.18.0.2': is listed twice" --peer 198.18.0.2 --peer ::ffff:198.18.0.2
+
 finish

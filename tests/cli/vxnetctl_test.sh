@@ -11,7 +11,28 @@ for sub in status plan reconcile prune adopt apply; do
     expect_run "$sub --help" 0 "$CTL" "$sub" --help
 done
 expect_run "version" 0 "$CTL" --version && grep -q "^vxnetctl [0-9]" "$WORK/out" || fail "--version"
-expect_run "no subcommand" 2 "$CTL" && expect_one_line_error "no subcommand" "A subcommand is required"
+# Usage errors are UNKNOWN (3), never CRITICAL (2), for every subcommand;
+# status says so on stdout, where monitoring systems read it.
+expect_run "no subcommand" 3 "$CTL" && expect_one_line_error "no subcommand" "A subcommand is required"
+expect_run "status --no-such-flag" 3 "$CTL" status --no-such-flag \
+    && [ "$(cat "$WORK/out")" = "UNKNOWN: The following argument was not expected: --no-such-flag (see vxnetctl --help)" ] \
+    && pass || fail "status --no-such-flag: $(cat "$WORK/out" "$WORK/err")"
+expect_run "plan without NETWORK" 3 "$CTL" plan && expect_one_line_error "plan without NETWORK" "NETWORK is required"
+expect_run "reconcile --no-such-flag" 3 "$CTL" reconcile --no-such-flag \
+    && expect_one_line_error "reconcile --no-such-flag" "vxnetctl: The following argument was not expected: --no-such-flag"
+# A reader that is gone before the output comes (`| head -1`): no SIGPIPE
+# (141), the run's own exit status, nothing on stderr.
+{ sleep 0.3; "$CTL" --help 2>"$WORK/err"; } | true
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] && [ ! -s "$WORK/err" ] && pass || fail "--help into a closed pipe: exit $rc: $(cat "$WORK/err")"
+{ sleep 0.3; "$CTL" -c test:///default status 2>"$WORK/err"; } | true
+rc=${PIPESTATUS[0]}
+[ "$rc" = 3 ] && [ ! -s "$WORK/err" ] && pass || fail "status into a closed pipe: exit $rc: $(cat "$WORK/err")"
+# Output that cannot be written for another reason is not lost silently.
+"$CTL" --help >/dev/full 2>"$WORK/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "^vxnetctl: standard output could not be written$" "$WORK/err" && pass \
+    || fail "--help to /dev/full: exit $rc: $(cat "$WORK/err")"
 expect_run "status without OVSDB" 3 "$CTL" -c test:///default status && grep -q "^UNKNOWN: OVSDB endpoint 'unix:$WORK/absent.sock'" "$WORK/out" \
     && pass || fail "status without OVSDB: $(cat "$WORK/out")"
 expect_run "reconcile needs a target" 1 "$CTL" -c test:///default reconcile

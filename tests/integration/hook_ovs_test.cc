@@ -79,12 +79,12 @@ class HookOvsTest : public ::testing::Test {
   }
 
   int Hook(const std::string& op, const std::string& stdin_path, std::string* out = nullptr, std::string* err = nullptr,
-           const std::string& as = VXNET_HOOK) {
+           const std::string& as = VXNET_HOOK, const std::string& network = "vxnet0") {
     setenv("VXNET_CONFIG", config_.c_str(), 1);
     unsetenv("VXNET_OVSDB");
     const std::string sub = op == "stopped" ? "end" : "begin";
     std::string ignored;
-    return test::Run({"ip", "netns", "exec", ns_, as, "vxnet0", op, sub, "-"}, out, stdin_path, err ? err : &ignored);
+    return test::Run({"ip", "netns", "exec", ns_, as, network, op, sub, "-"}, out, stdin_path, err ? err : &ignored);
   }
 
   static NetworkSpec Spec(std::vector<std::string> peers) {
@@ -150,6 +150,41 @@ TEST_F(HookOvsTest, StartBuildsTheOverlayAtTheUnderlayMtuStoppedRemovesIt) {
   std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("network=vxnet0 op=start outcome=ok changes="), std::string::npos) << text;
   EXPECT_NE(text.find("network=vxnet0 op=stopped outcome=ok"), std::string::npos) << text;
+}
+
+// A peer written "::ffff:198.18.0.2" (libvirt keeps it as written) is the
+// IPv4 peer 198.18.0.2: its route is IPv4's, OVS gets the IPv4 form, and a
+// second network to the same peer and VNI written the other way is refused
+// by vxnet by name before OVS would refuse it ("File exists").
+TEST_F(HookOvsTest, AnIpv4MappedPeerIsItsIpv4Address) {
+  auto hook_data = [&](const std::string& name, const std::string& bridge, const std::string& peer) {
+    NetworkSpec spec = Spec({"198.18.0.99"});  // no mtu=: the overlay MTU comes from the route to the peer
+    spec.name = name;
+    spec.bridge = bridge;
+    std::string xml = FormatNetworkXml(spec);
+    const auto at = xml.find("198.18.0.99");
+    xml.replace(at, std::string("198.18.0.99").size(), peer);
+    const std::string path = sandbox_->dir() + "/hookdata-" + std::to_string(++files_) + ".xml";
+    std::ofstream(path) << "<hookData>" << xml << "</hookData>";
+    return path;
+  };
+  const std::string mapped = hook_data("vxnet0", "ovs-sw0", "::ffff:198.18.0.2");
+  std::string out, err;
+  ASSERT_EQ(Hook("start", mapped, &out, &err), 0) << err;
+  EXPECT_EQ(BridgeMtu(), "1450");  // IPv4's 50 bytes of VXLAN, not IPv6's 70
+  const std::string tunnel = sandbox_->Vsctl({"--bare", "--columns=name", "find", "Interface", "type=vxlan"});
+  EXPECT_EQ(sandbox_->Vsctl({"get", "Interface", tunnel, "options:remote_ip"}), "\"198.18.0.2\"");
+  EXPECT_EQ(sandbox_->Vsctl({"get", "Interface", tunnel, "error"}), "[]");
+
+  const std::string plain = hook_data("vxnet1", "ovs-sw1", "198.18.0.2");
+  EXPECT_EQ(Hook("start", plain, &out, &err, VXNET_HOOK, "vxnet1"), 1);
+  EXPECT_NE(err.find("port '" + tunnel + "': belongs to vxnet network 'vxnet0'"), std::string::npos) << err;
+  EXPECT_EQ(err.find("File exists"), std::string::npos) << err;
+  EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");
+  EXPECT_EQ(Tunnels(), 1);
+
+  EXPECT_EQ(Hook("stopped", mapped, nullptr, &err), 0) << err;
+  EXPECT_EQ(Tunnels(), 0);
 }
 
 // underlay 1500 -> 1450 (above), 9000 -> 8950, IPv6 peer -> 1430, a route's

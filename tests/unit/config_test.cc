@@ -79,6 +79,26 @@ TEST(Config, UnknownKeysMisspeltOrNewer) {
   EXPECT_NE(newer.notices[0].find("'ovn_nb_remote': not a key this vxnet knows"), std::string::npos) << newer.notices[0];
 }
 
+// Only a near-certain misspelling refuses: one edit from a known key, or
+// equal to one once case and '-'/'_' are ignored. A key two edits away is as
+// likely a newer vxnet's (`ovn_ic` beside `ovn_nb`), and refusing it would
+// stop every vxnet start after a downgrade.
+TEST(Config, OnlyANearCertainMisspellingRefuses) {
+  auto refuses = [](const std::string& key) { return !ParseConfig(key + " = x\n", "f").problems.empty(); };
+  for (const char* typo : {"ovsd", "timeut", "tiemout", "log_levels", "Timeout", "LOG_LEVEL", "log-level", "Log-File",
+                           "state-dir", "ovn-nb", "system_id-file", "Guest-Mtu-Polcy"})
+    EXPECT_TRUE(refuses(typo)) << typo;
+  for (const char* newer : {"ovn_ic", "ovn_ic_nb", "log_format", "timeouts_ms", "state", "ovsdb_ssl", "mtu"})
+    EXPECT_FALSE(refuses(newer)) << newer;
+
+  Config c = ParseConfig("ovn_ic = tcp:198.18.0.100:6645\ntimeout = 3\n", "/etc/vxnet/vxnet.conf");
+  EXPECT_NO_THROW(c.RequireClean());
+  EXPECT_EQ(c.timeout, std::chrono::seconds(3));
+  ASSERT_EQ(c.notices.size(), 1u);
+  EXPECT_EQ(c.notices[0].find("config file /etc/vxnet/vxnet.conf line 1 'ovn_ic': not a key this vxnet knows"), 0u)
+      << c.notices[0];
+}
+
 TEST(Config, UnreadableFilesGiveDefaultsAndAProblem) {
   Config dir = LoadConfig("/");
   EXPECT_EQ(dir.ovsdb, "unix:/run/openvswitch/db.sock");

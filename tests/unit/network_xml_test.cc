@@ -144,6 +144,30 @@ TEST(ParseNetworkXml, UnreadableMetadataIsVxnetsAndNamedInOneLine) {
   EXPECT_NE(error_of("address='10.0.0.1'").find("CIDR"), std::string::npos);
 }
 
+// libvirt keeps a peer written "::ffff:198.18.0.2" as written: vxnet reads it
+// as the IPv4 peer it is, so it is no second peer beside "198.18.0.2" and
+// is of an IPv4 local-ip's family.
+TEST(ParseNetworkXml, Ipv4MappedPeersAreTheirIpv4Address) {
+  auto parse = [](const std::string& peers) {
+    return ParseNetworkXml("<network><name>n</name><metadata><v:overlay xmlns:v='https://vxnet.org/xmlns/network/1' "
+                           "local-ip='::ffff:198.18.0.1'>" +
+                           peers +
+                           "</v:overlay></metadata><forward mode='bridge'/><bridge name='ovs-sw0'/>"
+                           "<virtualport type='openvswitch'/></network>");
+  };
+  const LibvirtNetwork one = parse("<v:peer address='::ffff:198.18.0.2'/><v:peer address='198.18.0.3'/>");
+  ASSERT_TRUE(one.spec);
+  EXPECT_EQ(one.spec->local_ip->ToString(), "198.18.0.1");
+  EXPECT_EQ(one.spec->peers.at(0).ToString(), "198.18.0.2");
+  EXPECT_TRUE(one.spec->peers.at(0).is_v4());
+  EXPECT_TRUE(ValidateNetwork(one).empty());
+  EXPECT_NE(FormatNetworkXml(*one.spec).find("address=\"198.18.0.2\""), std::string::npos) << FormatNetworkXml(*one.spec);
+
+  const std::vector<Error> twice = ValidateNetwork(parse("<v:peer address='198.18.0.2'/><v:peer address='::ffff:198.18.0.2'/>"));
+  ASSERT_FALSE(twice.empty());
+  EXPECT_EQ(std::string(twice.front().what()), "peer 2 '198.18.0.2': is listed twice; peers must be unique; remove the duplicate");
+}
+
 TEST(ParseNetworkXml, PrefixDoesNotMatterNamespaceDoes) {
   std::string ours = "<network><name>n</name><metadata><anything:overlay xmlns:anything='https://vxnet.org/xmlns/network/1'>"
                      "<anything:peer address='198.18.0.2'/></anything:overlay></metadata></network>";
