@@ -18,7 +18,9 @@ PREV=3686ebd  # the previous release
 lab_require
 top=$(cd "$(dirname "$0")/../.." && pwd)
 command -v git >/dev/null || skip "git is not installed: the previous release $PREV is built from git"
-git -C "$top" rev-parse -q --verify "$PREV^{commit}" >/dev/null ||
+git -C "$top" rev-parse --git-dir >/dev/null 2>&1 ||
+    skip "$top is not a git checkout: the previous release $PREV is built from git"
+git -C "$top" rev-parse -q --verify "$PREV^{commit}" >/dev/null 2>&1 ||
     skip "commit $PREV (the previous release) is not in the history of $top (a shallow clone? fetch with --unshallow)"
 NEW=$VXNET_BUILD
 lab_up 2 || { fail "lab did not come up"; finish; exit 1; }
