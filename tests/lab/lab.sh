@@ -15,6 +15,7 @@
 #   lab_vxnet_up I [OPTS]    define and start vxnet0 (lab_network_xml) on host I
 #   lab_underlay_up I        (re)make host I's underlay bridge br-phy and address
 #   lab_stop_libvirtd I / lab_start_libvirtd I
+#   lab_install_hook I FILE  FILE replaces host I's network and qemu hooks
 #   lab_guest_xml I PEER IFACE / lab_domain_xml …   a TCG guest's definition
 #   lab_check_guests MTU I…  what guests vmI report on their consoles
 #   lab_ovn_central          OVN central (NB, SB, northd) in its own namespace
@@ -156,8 +157,7 @@ CONF
             cp -L "$t" "$dir/etc-libvirt/hooks/$h/vxnet"
         done
     else
-        install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/network"
-        install -m 755 "$VXNET_BUILD/hook/vxnet-hook" "$dir/etc-libvirt/hooks/qemu.d/vxnet"
+        _lab_put_hook "$dir" "$VXNET_BUILD/hook/vxnet-hook"
     fi
     cp /etc/passwd "$dir/passwd"
     cp /etc/group "$dir/group"
@@ -166,6 +166,20 @@ CONF
     getent group libvirt-qemu >/dev/null || echo 'libvirt-qemu:x:64055:' >>"$dir/group"
     getent group kvm >/dev/null || echo 'kvm:x:64056:' >>"$dir/group"
 }
+
+# _lab_put_hook DIR FILE: FILE becomes the network hook and the qemu hook of
+# the host whose files are in DIR, each replaced by a rename as a package
+# manager replaces a file in use (a hook running meanwhile keeps its copy).
+_lab_put_hook() {
+    local f
+    for f in network qemu.d/vxnet; do
+        install -m 755 "$2" "$1/etc-libvirt/hooks/$f.new" && mv -f "$1/etc-libvirt/hooks/$f.new" "$1/etc-libvirt/hooks/$f" ||
+            return 1
+    done
+}
+
+# lab_install_hook I FILE: replaces host I's hooks by FILE (an upgrade in place).
+lab_install_hook() { _lab_put_hook "$LAB_DIR/h$1" "$2"; }
 
 # Removes what earlier, killed lab runs left (their pid is gone).
 _lab_remove_stale() {

@@ -86,6 +86,11 @@ rpm)
         sed -n "/^$phase scriptlet/,/scriptlet/p" "$WORK/scripts" | grep -q "vxnet-reconcile.service" \
             && pass || fail "the $phase scriptlet does not handle vxnet-reconcile.service"
     done
+    # An upgrade reconciles the running networks after the files and the
+    # libvirt reload, and only an upgrade ($1 >= 2).
+    sed -n "/^postinstall scriptlet/,/scriptlet/p" "$WORK/scripts" | sed -n '/kill -HUP/,$p' |
+        sed -n '/if \[ \$1 -ge 2 \]/,/^fi/p' | grep -q "/usr/bin/vxnetctl reconcile --all" \
+        && pass || fail "the postinstall scriptlet does not reconcile after an upgrade: $(cat "$WORK/scripts")"
     rpm -qp --requires "$rpmfile" 2>/dev/null >"$WORK/requires"
     for req in /usr/sbin/ovs-vswitchd logrotate libvirt-daemon-driver-network libvirt-daemon-driver-qemu; do
         grep -q "^$req" "$WORK/requires" && pass || fail "RPM does not require $req"
@@ -141,6 +146,9 @@ deb)
         && pass || fail "deb maintainer scripts do not handle the unit: $(cat "$WORK/control/postinst")"
     grep -q "kill -HUP" "$WORK/control/postinst" && grep -q "kill -HUP" "$WORK/control/postrm" \
         && pass || fail "deb maintainer scripts do not reload libvirt"
+    sed -n '/kill -HUP/,$p' "$WORK/control/postinst" | sed -n '/"$1" = configure \] && \[ -n "$2" \]/,/^fi/p' |
+        grep -q "/usr/bin/vxnetctl reconcile --all" \
+        && pass || fail "deb postinst does not reconcile after an upgrade: $(cat "$WORK/control/postinst")"
     # The links from /etc into /usr are absolute, as Debian's policy wants.
     dpkg-deb -c "$debfile" | grep -q "etc/libvirt/hooks/network.d/vxnet -> /usr/libexec/vxnet/vxnet-hook" \
         && pass || fail "deb hook link is not absolute: $(dpkg-deb -c "$debfile" | grep hooks/)"
