@@ -307,10 +307,10 @@ int Prune(Env& env) {
     vxnet::engine::LibvirtVerdict v;
     try {
       const std::optional<NetworkEntry> entry = libvirt.Network(network);
-      v.state = entry && entry->active ? vxnet::engine::LibvirtVerdict::kActive : vxnet::engine::LibvirtVerdict::kInactive;
+      v.state = entry && entry->active ? vxnet::engine::LibvirtVerdict::State::kActive : vxnet::engine::LibvirtVerdict::State::kInactive;
       if (entry && entry->usable()) v.spec = *entry->definition.spec;
     } catch (const Error& e) {
-      v.state = vxnet::engine::LibvirtVerdict::kUnknown;
+      v.state = vxnet::engine::LibvirtVerdict::State::kUnknown;
       v.why = e.what();
     }
     return v;

@@ -121,8 +121,8 @@ PruneReport PruneNetworks(const std::function<LibvirtVerdict(const std::string&)
                   "if those networks are really gone, remove their ports with ovs-vsctl (external_ids:vxnet-network names them)");
     for (const auto& [network, bridge] : owners) {
       const LibvirtVerdict verdict = ask(network);  // asked per network, just before acting on it
-      if (verdict.state == LibvirtVerdict::kActive) continue;  // running, readable by this vxnet or not: never touched
-      if (verdict.state == LibvirtVerdict::kUnknown) {
+      if (verdict.state == LibvirtVerdict::State::kActive) continue;  // running, readable by this vxnet or not: never touched
+      if (verdict.state == LibvirtVerdict::State::kUnknown) {
         ++report.unknown;
         outcome.warnings.push_back("network " + network + ": left alone: libvirt could not say whether it runs (" + verdict.why +
                                    ")");

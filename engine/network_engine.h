@@ -144,7 +144,7 @@ std::vector<NetworkStatus> InspectHost(const std::vector<ListedNetwork>& network
 // What vxnetctl prune asks libvirt of a network that has vxnet state in
 // OVS: whether it runs, and, when it is defined and readable, its spec.
 struct LibvirtVerdict {
-  enum State { kActive, kInactive, kUnknown } state = kUnknown;
+  enum class State { kActive, kInactive, kUnknown } state = State::kUnknown;
   std::optional<NetworkSpec> spec;
   std::string why;  // kUnknown: what libvirt said
 };

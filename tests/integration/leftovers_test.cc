@@ -84,12 +84,12 @@ TEST_F(LeftoversTest, PruneLeavesAloneWhatLibvirtCannotAnswerFor) {
       ++asked;
       LibvirtVerdict v;
       v.state = state;
-      if (state == LibvirtVerdict::kUnknown) v.why = "libvirt network '" + network + "': could not say whether it is active";
+      if (state == LibvirtVerdict::State::kUnknown) v.why = "libvirt network '" + network + "': could not say whether it is active";
       return v;
     };
   };
   Context ctx = Ctx();
-  PruneReport r = PruneNetworks(answer(LibvirtVerdict::kUnknown), true, ctx);
+  PruneReport r = PruneNetworks(answer(LibvirtVerdict::State::kUnknown), true, ctx);
   EXPECT_EQ(asked, 1);
   EXPECT_EQ(r.outcome.exit_status, 0) << r.outcome.message;
   EXPECT_EQ(r.unknown, 1);
@@ -100,17 +100,17 @@ TEST_F(LeftoversTest, PruneLeavesAloneWhatLibvirtCannotAnswerFor) {
   EXPECT_NE(sandbox_->Vsctl({"--bare", "--columns=options", "find", "Interface", "type=vxlan"}).find("198.18.0.2"), std::string::npos)
       << "the tunnel must stay";
 
-  r = PruneNetworks(answer(LibvirtVerdict::kActive), true, ctx);
+  r = PruneNetworks(answer(LibvirtVerdict::State::kActive), true, ctx);
   EXPECT_EQ(r.pruned + r.unknown, 0);
   EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");
 
   // A libvirt that lists no network at all is not the one that made them.
-  r = PruneNetworks(answer(LibvirtVerdict::kInactive), false, ctx);
+  r = PruneNetworks(answer(LibvirtVerdict::State::kInactive), false, ctx);
   EXPECT_EQ(r.outcome.exit_status, 1);
   EXPECT_NE(r.outcome.message.find("libvirt lists no networks at all"), std::string::npos) << r.outcome.message;
   EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "ovs-sw0");
 
-  r = PruneNetworks(answer(LibvirtVerdict::kInactive), true, ctx);
+  r = PruneNetworks(answer(LibvirtVerdict::State::kInactive), true, ctx);
   EXPECT_EQ(r.outcome.exit_status, 0) << r.outcome.message;
   EXPECT_EQ(r.pruned, 1);
   EXPECT_EQ(sandbox_->Vsctl({"list-br"}), "");
