@@ -194,7 +194,7 @@ int Reconcile(Env& env, const std::string& only, bool all, bool inactive) {
 int ApplyFile(Env& env, const std::string& file) {
   env.config.RequireClean();
   const std::optional<std::string> text = vxnet::ReadXmlFile(file);
-  if (!text) throw Error("network file", file, "cannot be read");
+  if (!text) throw Error("network file", file, "does not exist");
   vxnet::LibvirtNetwork parsed = vxnet::ParseNetworkXml(*text);
   if (!parsed.managed()) throw Error("network file", file, vxnet::UnmanagedReason(parsed));
   if (auto errors = vxnet::ValidateNetwork(parsed); !errors.empty()) throw errors.front();

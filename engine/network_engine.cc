@@ -186,9 +186,9 @@ NetworkSpec AppliedSpec(const NetworkSpec& live, const Config& config) {
   if (!record || record->spec_digest.empty() || SpecDigest(live) == record->spec_digest) return live;
   const std::optional<std::string> file = DefinedNetworkFile(config, live.name);
   if (!file) return live;
-  const std::optional<std::string> text = ReadXmlFile(*file);
-  if (!text) return live;
   try {
+    const std::optional<std::string> text = ReadXmlFile(*file);
+    if (!text) return live;
     const LibvirtNetwork persistent = ParseNetworkXml(*text);
     if (!persistent.managed() || !ValidateNetwork(persistent).empty()) return live;
     return AppliedSpec(live, &*persistent.spec, record);
@@ -385,12 +385,10 @@ Outcome AdmitPort(const NetworkSpec& spec, const NetworkPort& port, bool reconne
     // A start the qemu hook did not see: its persistent definition tells.
     const std::string definition_file = DefinedDomainFile(ctx.config, domain).value_or("");
     std::optional<Domain> definition;
-    if (const std::optional<std::string> text = ReadXmlFile(definition_file)) {
-      try {
-        definition = ParseDomainXml(*text);
-      } catch (const Error& e) {
-        outcome.warnings.push_back(definition_file + ": " + e.what());
-      }
+    try {
+      if (const std::optional<std::string> text = ReadXmlFile(definition_file)) definition = ParseDomainXml(*text);
+    } catch (const Error& e) {
+      outcome.warnings.push_back(definition_file + ": " + e.what());
     }
     const DomainInterface* iface = nullptr;
     if (definition)

@@ -32,7 +32,12 @@ void WriteRecord(const std::string& dir, const std::string& path, const std::str
 }
 
 std::optional<Json> ReadJson(const std::string& path) {
-  const std::optional<std::string> text = ReadXmlFile(path);  // size-capped read
+  std::optional<std::string> text;
+  try {
+    text = ReadXmlFile(path);  // size-capped read
+  } catch (const Error&) {
+    return std::nullopt;  // a record is a help, never a condition
+  }
   if (!text) return std::nullopt;
   Json j = Json::parse(*text, nullptr, false);
   if (!j.is_object()) return std::nullopt;

@@ -50,7 +50,7 @@ void WriteOutput(const std::string& path, const std::string& text, mode_t mode =
 std::string ReadInput(const std::string& path) {
   if (path != "-") {
     std::optional<std::string> text = vxnet::ReadXmlFile(path);
-    if (!text) throw Error("input file", path, "cannot be read");
+    if (!text) throw Error("input file", path, "does not exist");
     return *text;
   }
   std::string text(vxnet::kMaxXmlBytes + 1, '\0');

@@ -4,7 +4,10 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -25,19 +28,29 @@ struct CtxtFree {
 }  // namespace
 
 std::optional<std::string> ReadXmlFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  // "No such file" is an answer (a network not active, a guest not
+  // running); a file that is there but cannot be read is not, and callers
+  // must not take one for the other.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw Error("file", path, std::string("exists but cannot be read: ") + std::strerror(errno));
+  }
   // In pieces, as far as the limit and one byte: the files read (run
   // records, domain and network definitions) are a few KiB, and zeroing a
   // buffer of the limit first cost a fresh process ~0.7 ms a call (at 1 MiB).
   std::string text;
   char piece[16384];
+  int read_errno = 0;
   while (text.size() <= kMaxXmlBytes) {
-    in.read(piece, sizeof piece);
-    const std::streamsize n = in.gcount();
+    const ssize_t n = read(fd, piece, sizeof piece);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) read_errno = errno;
     if (n <= 0) break;
     text.append(piece, static_cast<std::size_t>(n));
   }
+  close(fd);
+  if (read_errno != 0) throw Error("file", path, std::string("exists but cannot be read: ") + std::strerror(read_errno));
   if (text.size() > kMaxXmlBytes + 1) text.resize(kMaxXmlBytes + 1);
   return text;
 }

@@ -27,8 +27,9 @@ namespace vxnet {
 inline constexpr std::size_t kMaxXmlBytes = 16u << 20;  // 16 MiB
 
 // Reads at most kMaxXmlBytes + 1 bytes of `path` (one more than allowed, so
-// that XmlDoc::Parse names an oversized file); nullopt if it cannot be
-// opened.
+// that XmlDoc::Parse names an oversized file); nullopt when there is no
+// such file. Throws Error when the file exists but cannot be read
+// (permissions, a directory, an I/O error): that is no "absent".
 std::optional<std::string> ReadXmlFile(const std::string& path);
 
 class XmlDoc {

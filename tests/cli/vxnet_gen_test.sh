@@ -91,7 +91,8 @@ expect_run "check long bridge" 1 "$GEN" check "$DATA/networks/long-bridge.xml" \
     && expect_one_line_error "check long bridge" "is 16 characters"
 expect_run "check entities" 1 "$GEN" check "$DATA/networks/entities.xml" \
     && expect_one_line_error "check entities" "DTDs and entity declarations are not accepted"
-expect_run "check missing file" 1 "$GEN" check "$WORK/nope.xml" && expect_one_line_error "check missing file" "cannot be read"
+expect_run "check missing file" 1 "$GEN" check "$WORK/nope.xml" && expect_one_line_error "check missing file" "does not exist"
+expect_run "check a directory" 1 "$GEN" check "$WORK" && expect_one_line_error "check a directory" "exists but cannot be read: Is a directory"
 for f in "$DATA"/libvirt-networkxml/*.xml; do
     expect_run "check $(basename "$f")" 3 "$GEN" check "$f" \
         && expect_one_line_error "check $(basename "$f")" "is not managed by vxnet"

@@ -26,6 +26,14 @@ TEST(ReadXmlFile, ReadsSmallFilesWholeAndLargeOnesToTheLimitAndOneByte) {
   EXPECT_EQ(big->size(), kMaxXmlBytes + 1);
   EXPECT_EQ(big->substr(0, text.size()), text);
   EXPECT_FALSE(ReadXmlFile(std::string(dir) + "/missing.xml"));
+  EXPECT_FALSE(ReadXmlFile(small + "/below-a-file.xml"));
+  // There, but unreadable: not "absent", and the error says why.
+  try {
+    ReadXmlFile(dir);
+    ADD_FAILURE() << "a directory read as a file";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "file '" + std::string(dir) + "': exists but cannot be read: Is a directory");
+  }
   std::remove(small.c_str());
   std::remove(large.c_str());
   rmdir(dir);
