@@ -236,8 +236,9 @@ lab_up() {
     _lab_remove_stale
     LAB_DIR=$(mktemp -d /tmp/vxnet-lab-XXXXXX)
     LAB_HOSTS=$n
-    trap 'lab_down' EXIT
-    trap 'lab_down; exit 130' INT TERM
+    # These replace cli/lib.sh's trap, so they also remove its $WORK.
+    trap 'lab_down; [ -z "${WORK:-}" ] || rm -rf "$WORK"' EXIT
+    trap 'lab_down; [ -z "${WORK:-}" ] || rm -rf "$WORK"; exit 130' INT TERM
 
     ip netns add "$sw"
     ip -n "$sw" link set lo up
